@@ -1,0 +1,3 @@
+"""The programme simulator: a stand-in for 13 GMCs, the sequencing provider, NHS England
+HES, ONS and PanelApp, writing a landing area exactly as `feeds.md` specifies, plus a
+ground-truth folder beside it that tests use as their oracle."""
