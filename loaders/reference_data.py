@@ -1,0 +1,37 @@
+"""Reference tables shipped inside the package (see loaders/reference/PROVENANCE.md)."""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from importlib import resources
+
+from loaders.simulator.model import Gene
+
+GRCH38_CONTIGS: tuple[str, ...] = tuple(
+    [f"chr{i}" for i in range(1, 23)] + ["chrX", "chrY", "chrM"]
+)
+
+
+def reference_path(name: str):
+    """A file under loaders/reference (a Traversable usable with open())."""
+    return resources.files("loaders") / "reference" / name
+
+
+@cache
+def genes() -> dict[str, Gene]:
+    """GRCh38 genes by HGNC symbol (first row wins for the rare duplicated symbols)."""
+    out: dict[str, Gene] = {}
+    with reference_path("grch38_genes.tsv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            sym = row["gene_symbol"]
+            if sym and sym not in out:
+                out[sym] = Gene(
+                    symbol=sym,
+                    chrom=row["chrom"],
+                    start=int(row["start"]),
+                    end=int(row["end"]),
+                    ensembl_id=row["ensembl_gene_id"],
+                    ncbi_id=row["ncbi_gene_id"],
+                )
+    return out
