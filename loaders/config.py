@@ -12,6 +12,7 @@ from pathlib import Path
 #: Repository root (the folder holding pyproject.toml).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+
 def state_dir() -> Path:
     """Local state (embedded PostgreSQL, demo landing areas): `.gwh/`, or `GWH_HOME` if set."""
     return Path(os.environ.get("GWH_HOME", PROJECT_ROOT / ".gwh")).resolve()

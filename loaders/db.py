@@ -117,7 +117,9 @@ def drop_database(url: str) -> None:
     name = database_name(url)
     admin = with_database(url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        )
 
 
 @contextmanager
@@ -133,9 +135,7 @@ def connect(url: str | None = None, **kwargs) -> Iterator[psycopg.Connection]:
 def sql_files() -> list[tuple[str, str]]:
     """The DDL files under loaders/sql, in name order (NNN_*.sql), as (name, text)."""
     folder = resources.files("loaders") / "sql"
-    files = sorted(
-        (p for p in folder.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name
-    )
+    files = sorted((p for p in folder.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name)
     return [(p.name, p.read_text(encoding="utf-8")) for p in files]
 
 

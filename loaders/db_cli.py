@@ -21,8 +21,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     created = db.ensure_database(choice.url)
     applied = db.init_db(choice.url)
     print(f"warehouse: {_redacted(choice.url)} (server chosen by: {choice.source})")
-    print(f"database {'created' if created else 'already present'}; "
-          f"schemas ensured: {', '.join(db.SCHEMAS)}")
+    print(
+        f"database {'created' if created else 'already present'}; "
+        f"schemas ensured: {', '.join(db.SCHEMAS)}"
+    )
     print(f"DDL applied: {', '.join(applied) or '(none)'}")
     return 0
 

@@ -9,8 +9,21 @@ from loaders.disclosure import display, publishable_rate, suppress_count, suppre
 
 @pytest.mark.parametrize(
     ("raw", "shown"),
-    [(0, 0), (1, None), (7, None), (8, 10), (10, 10), (12, 10), (13, 15), (17, 15),
-     (18, 20), (22, 20), (23, 25), (1002, 1000), (1003, 1005)],
+    [
+        (0, 0),
+        (1, None),
+        (7, None),
+        (8, 10),
+        (10, 10),
+        (12, 10),
+        (13, 15),
+        (17, 15),
+        (18, 20),
+        (22, 20),
+        (23, 25),
+        (1002, 1000),
+        (1003, 1005),
+    ],
 )
 def test_suppress_count(raw: int, shown: int | None) -> None:
     assert suppress_count(raw) == shown
