@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
@@ -134,8 +134,8 @@ def connect(url: str | None = None, **kwargs) -> Iterator[psycopg.Connection]:
 
 def sql_files() -> list[tuple[str, str]]:
     """The DDL files under loaders/sql, in name order (NNN_*.sql), as (name, text)."""
-    folder = resources.files("loaders") / "sql"
-    files = sorted((p for p in folder.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name)
+    folder = Path(__file__).resolve().parent / "sql"
+    files = sorted(folder.glob("*.sql"), key=lambda p: p.name)
     return [(p.name, p.read_text(encoding="utf-8")) for p in files]
 
 

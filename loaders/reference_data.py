@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 from loaders.simulator.model import Gene
 
@@ -13,9 +13,12 @@ GRCH38_CONTIGS: tuple[str, ...] = tuple(
 )
 
 
-def reference_path(name: str):
-    """A file under loaders/reference (a Traversable usable with open())."""
-    return resources.files("loaders") / "reference" / name
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+
+
+def reference_path(name: str) -> Path:
+    """A file under loaders/reference (shipped with the package, see PROVENANCE.md)."""
+    return REFERENCE_DIR / name
 
 
 @cache
