@@ -160,4 +160,7 @@ def init_db(url: str | None = None) -> list[str]:
         for name, text in sql_files():
             conn.execute(text)
             applied.append(name)
+        from loaders.code_systems import load_code_systems
+
+        load_code_systems(conn)
     return applied

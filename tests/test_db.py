@@ -59,3 +59,25 @@ def test_with_database_keeps_server() -> None:
     url = db.with_database("postgresql://postgres@127.0.0.1:5432/postgres", "other")
     assert db.database_name(url) == "other"
     assert "127.0.0.1" in url
+
+
+def test_code_systems_loaded_once_with_real_codes(warehouse_url: str) -> None:
+    from loaders.code_systems import load_code_systems
+
+    with psycopg.connect(warehouse_url) as conn:
+        counts = {
+            t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0]
+            for t in ("ref_icd10", "ref_hpo_terms", "ref_opcs4")
+        }
+        assert counts["ref_icd10"] > 12000 and counts["ref_hpo_terms"] > 19000
+        assert counts["ref_opcs4"] > 10
+        row = conn.execute(
+            "select description from raw.ref_icd10 where hes_code = 'I10X'"
+        ).fetchone()
+        assert row == ("Essential (primary) hypertension",)
+        name = conn.execute(
+            "select hpo_name from raw.ref_hpo_terms where hpo_id = 'HP:0001249'"
+        ).fetchone()
+        assert name == ("Intellectual disability",)
+        # Same release already loaded: nothing reloaded.
+        assert load_code_systems(conn) == {}
