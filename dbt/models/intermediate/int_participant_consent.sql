@@ -1,0 +1,23 @@
+-- Current consent state per participant, the source of the consent-history snapshot:
+-- consented, or consented but flagged no_further_contact. (no_further_use participants are
+-- removed from every layer, so they never reach this model.)
+with
+
+participants as (
+    select * from {{ ref('stg_referrals__participants') }}
+),
+
+withdrawals as (
+    select * from {{ ref('stg_withdrawals__withdrawals') }}
+)
+
+select
+    participants.referral_id,
+    case
+        when withdrawals.withdrawal_option = 'no_further_contact' then 'no_further_contact'
+        else 'consented'
+    end as consent_state,
+    withdrawals.withdrawal_date,
+    coalesce(withdrawals.withdrawal_option = 'no_further_contact', false) as is_no_further_contact
+from participants
+left join withdrawals on participants.referral_id = withdrawals.referral_id

@@ -1,0 +1,51 @@
+-- One row per family: structure, programme, GMC and the proband's disease.
+with
+
+pedigree as (
+    select * from {{ ref('int_pedigree') }}
+),
+
+participants as (
+    select * from {{ ref('stg_referrals__participants') }}
+),
+
+families as (
+    select
+        pedigree.family_id,
+        count(*) as member_count,
+        count(pedigree.germline_platekey) as sequenced_member_count,
+        bool_or(pedigree.relationship_to_proband = 'mother' and pedigree.germline_platekey is not null)
+            as has_mother_sequenced,
+        bool_or(pedigree.relationship_to_proband = 'father' and pedigree.germline_platekey is not null)
+            as has_father_sequenced,
+        count(*) filter (where pedigree.affection_status = 'affected') as affected_count
+    from pedigree
+    group by pedigree.family_id
+)
+
+select
+    families.family_id,
+    proband.referral_id as proband_referral_id,
+    proband.gmc_code,
+    proband.programme,
+    proband.disease_group,
+    proband.specific_disease,
+    families.member_count,
+    families.sequenced_member_count,
+    families.affected_count,
+    case
+        when
+            families.has_mother_sequenced and families.has_father_sequenced
+            and families.sequenced_member_count = 3
+            then 'trio'
+        when families.has_mother_sequenced and families.has_father_sequenced then 'trio_plus'
+        when families.has_mother_sequenced or families.has_father_sequenced then 'duo'
+        when families.sequenced_member_count = 1 then 'singleton'
+        else 'other'
+    end as family_structure,
+    families.has_mother_sequenced and families.has_father_sequenced as has_both_parents_sequenced
+from families
+left join participants as proband
+    on
+        families.family_id = proband.family_id
+        and proband.relationship_to_proband = 'proband'

@@ -1,0 +1,90 @@
+-- The longitudinal spine: one row per event in a participant's life in the programme
+-- (referral, sample delivered, tiering, result reported, each admission, outpatient
+-- appointment and A&E attendance, death), ordered, with days since referral and since the
+-- family's result.
+with
+
+participants as (
+    select * from {{ ref('stg_referrals__participants') }}
+),
+
+results as (
+    select family_id, result_date, case_solved from {{ ref('stg_results__exit_questionnaires') }}
+),
+
+events as (
+    select referral_id, referral_date as event_date, 'referral' as event_type,
+        specific_disease as event_detail, referral_id as source_key
+    from participants
+
+    union all
+
+    select referral_id, sequencing_delivery_date, 'sample_delivered',
+        sample_type || ' ' || platekey, platekey
+    from (
+        select distinct referral_id, platekey, sample_type, sequencing_delivery_date
+        from {{ ref('stg_sequencing__manifest') }}
+    ) as samples
+
+    union all
+
+    select proband_referral_id, tiered_date, 'tiering',
+        'tier ' || min(tier)::text || ' best; ' || count(*)::text || ' variants',
+        family_id || ':' || tiered_date::text
+    from {{ ref('int_variants__highest_tier') }}
+    group by proband_referral_id, family_id, tiered_date
+
+    union all
+
+    select participants.referral_id, results.result_date, 'result_reported',
+        'case solved: ' || results.case_solved, results.family_id
+    from results
+    inner join participants on results.family_id = participants.family_id
+
+    union all
+
+    select referral_id, admission_date, 'admission',
+        case when is_emergency then 'emergency' else 'non-emergency' end
+        || coalesce(' ' || primary_diagnosis_code, ''), spell_key
+    from {{ ref('fct_admission_spell') }}
+
+    union all
+
+    select referral_id, appointment_date, 'outpatient_appointment',
+        coalesce(treatment_specialty_code, ''), appointment_key
+    from {{ ref('fct_outpatient_appointment') }}
+
+    union all
+
+    select referral_id, arrival_date, 'ae_attendance',
+        coalesce(primary_diagnosis_code, ''), attendance_key
+    from {{ ref('fct_ae_attendance') }}
+
+    union all
+
+    select referral_id, date_of_death, 'death', coalesce(underlying_cause_code, ''), referral_id
+    from {{ ref('fct_death') }}
+)
+
+select
+    events.referral_id,
+    row_number() over (
+        partition by events.referral_id
+        order by
+            events.event_date,
+            case events.event_type
+                when 'referral' then 1 when 'sample_delivered' then 2 when 'tiering' then 3
+                when 'result_reported' then 4 when 'death' then 9 else 5
+            end,
+            events.source_key
+    ) as event_sequence,
+    events.event_date,
+    events.event_type,
+    events.event_detail,
+    events.source_key,
+    events.event_date - participants.referral_date as days_since_referral,
+    events.event_date - results.result_date as days_since_result
+from events
+inner join participants on events.referral_id = participants.referral_id
+left join results on participants.family_id = results.family_id
+where events.event_date is not null

@@ -1,0 +1,24 @@
+-- Deaths (ONS) of participants, with the underlying cause described.
+with
+
+deaths as (
+    select * from {{ ref('stg_mortality__deaths') }}
+),
+
+participants as (
+    select referral_id, participant_pseudonym from {{ ref('stg_referrals__participants') }}
+)
+
+select
+    participants.referral_id,
+    deaths.date_of_death,
+    deaths.date_of_registration,
+    deaths.underlying_cause_code,
+    icd.description as underlying_cause_description,
+    icd.chapter as underlying_cause_chapter
+from deaths
+inner join participants on deaths.participant_pseudonym = participants.participant_pseudonym
+left join {{ source('raw', 'ref_icd10') }} as icd
+    on
+        deaths.underlying_cause_code = icd.hes_code
+        or deaths.underlying_cause_code = replace(icd.icd10_code, '.', '')

@@ -1,0 +1,27 @@
+-- HES outpatient appointments (newest delivery of each ATTENDKEY).
+with
+
+appointments as (
+    select * from {{ ref('stg_hes__op_appointments') }}
+),
+
+participants as (
+    select referral_id, participant_pseudonym from {{ ref('stg_referrals__participants') }}
+)
+
+select
+    appointments.appointment_key,
+    participants.referral_id,
+    appointments.provider_code,
+    appointments.appointment_date,
+    appointments.attendance_code,
+    appointments.attendance_code in ('5', '6') as was_seen,
+    appointments.attendance_code = '3' as did_not_attend,
+    appointments.first_attendance_code,
+    appointments.main_specialty_code,
+    appointments.treatment_specialty_code,
+    appointments.diagnosis_01 as primary_diagnosis_code,
+    appointments.procedure_01 as main_procedure_code
+from appointments
+inner join participants
+    on appointments.participant_pseudonym = participants.participant_pseudonym

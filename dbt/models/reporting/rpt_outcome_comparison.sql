@@ -1,0 +1,18 @@
+-- Hospital use per person-year in the two years before and after the result, solved vs
+-- not solved, by programme and disease group. Rates only where >= 8 participants.
+select
+    programme,
+    disease_group,
+    case_solved,
+    window_side,
+    {{ disclosure_control('participants') }} as participants,
+    case when participants >= 8 then round(person_years::numeric, 1) end as person_years,
+    {{ disclosure_control('admissions') }} as admissions,
+    {{ disclosure_control('emergency_admissions') }} as emergency_admissions,
+    case when participants >= 8 then round(admissions_per_person_year::numeric, 3) end
+        as admissions_per_person_year,
+    case when participants >= 8 then round(emergency_admissions_per_person_year::numeric, 3) end
+        as emergency_admissions_per_person_year,
+    case when participants >= 8 then round(bed_days_per_person_year::numeric, 3) end
+        as bed_days_per_person_year
+from {{ ref('outcome_comparison') }}

@@ -1,0 +1,18 @@
+-- Tumours of cancer participants: newest delivery of each tumour_id.
+with
+
+newest as (
+    {{ newest_delivery(source('raw', 'referrals_tumours'), ['tumour_id']) }}
+)
+
+select
+    newest.tumour_id,
+    newest.referral_id,
+    newest.tumour_icd10 as tumour_icd10_code,
+    newest.diagnosis_date,
+    newest.tumour_sample_platekey,
+    newest.germline_sample_platekey,
+    newest.delivery_date
+from newest
+inner join {{ ref('stg_referrals__participants') }} as participants
+    on newest.referral_id = participants.referral_id

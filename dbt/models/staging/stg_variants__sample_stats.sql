@@ -1,0 +1,49 @@
+-- Per-sample variant statistics (bcftools PSC definitions) of the newest VCF per platekey,
+-- with the file-level figures of that VCF.
+with
+
+samples as (
+    select
+        s.*,
+        row_number() over (
+            partition by s.platekey
+            order by s.delivery_date desc, s.ledger_file_id desc
+        ) as delivery_rank
+    from {{ source('raw', 'variant_sample_stats') }} as s
+),
+
+files as (
+    select * from {{ source('raw', 'variant_summaries') }}
+),
+
+withdrawn as (
+    {{ withdrawn_no_further_use() }}
+)
+
+select
+    samples.platekey,
+    samples.referral_id,
+    files.family_id,
+    files.file_name,
+    files.sample_type,
+    samples.ref_hom as ref_hom_count,
+    samples.non_ref_hom as hom_alt_count,
+    samples.het as het_count,
+    samples.transitions,
+    samples.transversions,
+    samples.indels as indel_count,
+    samples.singletons as singleton_count,
+    samples.missing as missing_count,
+    samples.mean_depth,
+    samples.chrx_het_ratio,
+    samples.inferred_sex as genotype_inferred_sex,
+    files.records as file_records,
+    files.snvs as file_snvs,
+    files.indels as file_indels,
+    files.ts_tv as file_ts_tv,
+    samples.delivery_date
+from samples
+inner join files on samples.ledger_file_id = files.ledger_file_id
+where
+    samples.delivery_rank = 1
+    and coalesce(samples.referral_id, '') not in (select withdrawn.referral_id from withdrawn)

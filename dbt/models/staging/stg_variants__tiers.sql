@@ -1,0 +1,41 @@
+-- Tiered variants: every (family, variant, panel version) tiering, newest VCF per family.
+with
+
+tiers as (
+    select
+        t.*,
+        dense_rank() over (
+            partition by t.family_id order by t.delivery_date desc, t.ledger_file_id desc
+        ) as vcf_rank
+    from {{ source('raw', 'variant_tiers') }} as t
+),
+
+withdrawn as (
+    {{ withdrawn_no_further_use() }}
+)
+
+select
+    {{ dbt.concat(["family_id", "':'", "chrom", "':'", "pos::text", "':'", "ref", "':'", "alt"]) }}
+        as family_variant_key,
+    family_id,
+    proband_referral_id,
+    chrom,
+    pos,
+    ref,
+    alt,
+    {{ dbt.concat(["chrom", "':'", "pos::text", "':'", "ref", "':'", "alt"]) }} as variant_id,
+    gene_symbol,
+    consequence,
+    impact,
+    gnomad_af,
+    tier,
+    segregation,
+    mode_of_inheritance,
+    panel_id,
+    panel_name,
+    panel_version,
+    delivery_date as vcf_delivery_date
+from tiers
+where
+    vcf_rank = 1
+    and proband_referral_id not in (select withdrawn.referral_id from withdrawn)
