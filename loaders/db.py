@@ -33,7 +33,8 @@ SCHEMAS: dict[str, str] = {
     "intermediate": "dbt intermediate models",
     "marts": "dbt dimensional marts for analysts",
     "snapshots": "dbt snapshots (SCD type 2 history)",
-    "reporting": "disclosure-controlled tables read by dashboards",
+    "reporting_build": "reporting tables as dbt builds them, before promotion",
+    "reporting": "disclosure-controlled tables read by dashboards (promoted after DQ passes)",
     "dq": "data-quality validation results",
     "audit": "audit trail (consent withdrawals, administrative actions)",
 }
