@@ -1,0 +1,329 @@
+"""Planting specification breaches (`--defects RATE`) and recording each in defects.csv.
+
+Why one breach per row: the loaders' tests assert that the quarantine reason equals the
+recorded expected_reason, which is only well defined when exactly one rule is broken.
+With rate 0 nothing is ever changed (every planting call is guarded by `rate > 0`).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from loaders.reasons import FileReason, RowReason
+from loaders.simulator import catalogue as cat
+
+INCOMPLETE_DELIVERY = "incomplete_delivery"
+BAD_DATES = ("2019-02-30", "31/12/2018", "2021-13-01", "2020-04-31")
+LONG_TEXT = "Intellectual disability " * 420  # ~10,000 characters
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+@dataclass
+class Defect:
+    kind: str
+    feed: str
+    path: str  # relative to landing/
+    line: int | None
+    expected_reason: str
+    detail: str
+
+
+# A row mutation: (row, header) -> (rows replacing it, index in them of the defective row,
+# expected reason, detail) or None when the row is not eligible.
+Mutation = Callable[
+    [list[str], list[str], random.Random], tuple[list[list[str]], int, str, str] | None
+]
+
+
+def _set(
+    field: str, value: Callable[[random.Random, str], str], reason: str, what: str
+) -> Mutation:
+    def m(row, header, rng):
+        if field not in header:
+            return None
+        i = header.index(field)
+        new = list(row)
+        new[i] = value(rng, row[i])
+        return [new], 0, reason, f"{field}: {what}"
+
+    return m
+
+
+def _nhs(field: str) -> Mutation:
+    from loaders.nhs import corrupt_check_digit
+
+    return _set(
+        field,
+        lambda rng, v: corrupt_check_digit(v),
+        RowReason.INVALID_NHS_NUMBER,
+        "check digit altered",
+    )
+
+
+def _bad_date(field: str) -> Mutation:
+    return _set(
+        field,
+        lambda rng, v: rng.choice(BAD_DATES),
+        RowReason.INVALID_DATE,
+        "not an ISO calendar date",
+    )
+
+
+def _extra_column(row, header, rng):
+    return [list(row) + ["extra"]], 0, RowReason.WRONG_COLUMN_COUNT, "one field too many"
+
+
+def _missing_column(row, header, rng):
+    return [list(row[:-1])], 0, RowReason.WRONG_COLUMN_COUNT, "last field missing"
+
+
+def _duplicate(key: str) -> Mutation:
+    def m(row, header, rng):
+        return [list(row), list(row)], 1, RowReason.DUPLICATE_KEY, f"{key} repeated from line above"
+
+    return m
+
+
+def _dob_before_1900(row, header, rng):
+    i = header.index("date_of_birth")
+    new = list(row)
+    new[i] = f"18{rng.randint(50, 98)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
+    return [new], 0, RowReason.IMPOSSIBLE_DATE, "date_of_birth before 1900-01-01"
+
+
+def _hes_disdate_before(row, header, rng):
+    from datetime import date, timedelta
+
+    a, d = header.index("ADMIDATE"), header.index("DISDATE")
+    new = list(row)
+    new[d] = (date.fromisoformat(row[a]) - timedelta(days=rng.randint(2, 30))).isoformat()
+    return [new], 0, RowReason.IMPOSSIBLE_DATE, "DISDATE before ADMIDATE"
+
+
+def _dor_before_dod(row, header, rng):
+    from datetime import date, timedelta
+
+    a, d = header.index("DOD"), header.index("DOR")
+    new = list(row)
+    new[d] = (date.fromisoformat(row[a]) - timedelta(days=rng.randint(3, 40))).isoformat()
+    return [new], 0, RowReason.IMPOSSIBLE_DATE, "DOR before DOD"
+
+
+def _formula(field: str) -> Mutation:
+    def m(row, header, rng):
+        i = header.index(field)
+        new = list(row)
+        new[i] = rng.choice(FORMULA_PREFIXES) + row[i]
+        return [new], 0, "", f"{field} starts with a formula character (legal text)"
+
+    return m
+
+
+def _icd(field: str, hes: bool) -> Mutation:
+    def value(rng, v):
+        c = rng.choice(cat.BOGUS_ICD10[:2])
+        return cat.hes_icd10(c) if hes else c
+
+    return _set(field, value, RowReason.UNKNOWN_ICD10, "ICD-10 code that does not exist")
+
+
+def _code(field: str, bad: str) -> Mutation:
+    return _set(field, lambda rng, v: bad, RowReason.UNKNOWN_CODE, f"value {bad!r} not allowed")
+
+
+MUTATIONS: dict[str, dict[str, Mutation]] = {
+    "participants": {
+        "invalid_nhs_number": _nhs("nhs_number"),
+        "invalid_date": _bad_date("date_of_birth"),
+        "impossible_date": _dob_before_1900,
+        "unknown_gmc": _code("gmc_code", "ZZZ"),
+        "unknown_sex": _code("sex", "M"),
+        "invalid_referral_id": _set(
+            "referral_id", lambda rng, v: v[:-2], RowReason.INVALID_FORMAT, "referral_id too short"
+        ),
+        "extra_column": _extra_column,
+        "missing_column": _missing_column,
+        "field_too_long": _set(
+            "specific_disease",
+            lambda rng, v: LONG_TEXT,
+            RowReason.FIELD_TOO_LONG,
+            "about 10,000 characters",
+        ),
+        "embedded_nul": _set(
+            "specific_disease",
+            lambda rng, v: v[:4] + "\x00" + v[4:],
+            RowReason.EMBEDDED_NUL,
+            "NUL byte inside the text",
+        ),
+        "duplicate_key": _duplicate("referral_id"),
+    },
+    "phenotypes": {
+        "unknown_hpo_term": _set(
+            "hpo_id",
+            lambda rng, v: rng.choice(cat.BOGUS_HPO_IDS),
+            RowReason.UNKNOWN_HPO_TERM,
+            "well-formed, not in HPO",
+        ),
+        "invalid_date": _bad_date("recorded_date"),
+        "unknown_observed": _code("observed", "maybe"),
+        "extra_column": _extra_column,
+    },
+    "tumours": {
+        "unknown_icd10": _icd("tumour_icd10", hes=False),
+        "invalid_date": _bad_date("diagnosis_date"),
+        "missing_column": _missing_column,
+        "formula_text": _formula("tumour_id"),
+    },
+    "exit_questionnaires": {
+        "unknown_case_solved": _code("case_solved", "solved"),
+        "invalid_date": _bad_date("result_date"),
+        "extra_column": _extra_column,
+    },
+    "withdrawals": {
+        "unknown_option": _code("withdrawal_option", "withdraw_all"),
+        "invalid_date": _bad_date("withdrawal_date"),
+    },
+    "hes_apc": {
+        "invalid_nhs_number": _nhs("NEWNHSNO"),
+        "invalid_date": _bad_date("ADMIDATE"),
+        "impossible_date": _hes_disdate_before,
+        "unknown_icd10": _icd("DIAG_4_01", hes=True),
+        "unknown_sex": _code("SEX", "5"),
+        "duplicate_key": _duplicate("EPIKEY"),
+        "extra_column": _extra_column,
+    },
+    "hes_op": {
+        "invalid_nhs_number": _nhs("NEWNHSNO"),
+        "invalid_date": _bad_date("APPTDATE"),
+        "unknown_icd10": _icd("DIAG_4_01", hes=True),
+        "duplicate_key": _duplicate("ATTENDKEY"),
+        "missing_column": _missing_column,
+    },
+    "hes_ae": {
+        "invalid_nhs_number": _nhs("NEWNHSNO"),
+        "invalid_date": _bad_date("ARRIVALDATE"),
+        "duplicate_key": _duplicate("AEKEY"),
+        "extra_column": _extra_column,
+    },
+    "deaths": {
+        "invalid_nhs_number": _nhs("NEWNHSNO"),
+        "invalid_date": _bad_date("DOD"),
+        "impossible_date": _dor_before_dod,
+        "unknown_icd10": _icd("CAUSE_OF_DEATH", hes=True),
+    },
+}
+
+
+class DefectPlanter:
+    """Decides, deterministically, where breaches go, and records every one."""
+
+    def __init__(self, rng: random.Random, rate: float) -> None:
+        self.rng = rng
+        self.rate = rate
+        self.records: list[Defect] = []
+
+    def _hit(self) -> bool:
+        return self.rate > 0 and self.rng.random() < self.rate
+
+    def folder_incomplete(self, feed: str, rel_folder: str) -> bool:
+        """Leave this delivery folder without `_SUCCESS`?"""
+        if self._hit():
+            self.records.append(
+                Defect(
+                    "missing_success",
+                    feed,
+                    rel_folder,
+                    None,
+                    INCOMPLETE_DELIVERY,
+                    "_SUCCESS never written",
+                )
+            )
+            return True
+        return False
+
+    def rows(
+        self, feed: str, rel_path: str, header: list[str], rows: list[list[str]]
+    ) -> list[list[str]]:
+        """Rows with breaches planted; line numbers are recorded for the final layout."""
+        if self.rate <= 0:
+            return rows
+        muts = MUTATIONS.get(feed, {})
+        kinds = sorted(muts)
+        out: list[list[str]] = []
+        for row in rows:
+            if kinds and self._hit():
+                kind = self.rng.choice(kinds)
+                res = muts[kind](row, header, self.rng)
+                if res is not None:
+                    new_rows, bad_i, reason, detail = res
+                    line = len(out) + bad_i + 2  # header is line 1
+                    out.extend(new_rows)
+                    self.records.append(Defect(kind, feed, rel_path, line, str(reason), detail))
+                    continue
+            out.append(row)
+        return out
+
+    def file_not_utf8(self, feed: str, rel_path: str, data: bytes) -> bytes:
+        """Maybe replace the file with one carrying an invalid UTF-8 byte (whole-file)."""
+        if not self._hit() or data.count(b"\n") < 2:
+            return data
+        lines = data.split(b"\n")
+        i = 1 + self.rng.randrange(len(lines) - 1)
+        if not lines[i]:
+            i = 1
+        lines[i] = lines[i][:3] + b"\xe9" + lines[i][3:]
+        self.records.append(
+            Defect(
+                "not_utf8",
+                feed,
+                rel_path,
+                None,
+                str(FileReason.NOT_UTF8),
+                f"byte 0xE9 (latin-1) on line {i + 1}",
+            )
+        )
+        return b"\n".join(lines)
+
+    def vcf_breach(self, rel_path: str) -> str | None:
+        """'truncate' or 'checksum' for a sequencing VCF, or None."""
+        if not self._hit():
+            return None
+        if self.rng.random() < 0.5:
+            self.records.append(
+                Defect(
+                    "truncated_vcf",
+                    "sequencing",
+                    rel_path,
+                    None,
+                    str(FileReason.UNREADABLE_GZIP),
+                    "cut inside a BGZF block; manifest has the cut file's hash",
+                )
+            )
+            return "truncate"
+        self.records.append(
+            Defect(
+                "checksum_mismatch",
+                "sequencing",
+                rel_path,
+                None,
+                str(FileReason.CHECKSUM_MISMATCH),
+                "manifest sha256 differs from the file",
+            )
+        )
+        return "checksum"
+
+
+def truncate_bgzf(path, rng: random.Random) -> None:
+    """Cut a BGZF file inside one of its blocks (not at a boundary), so gzip reading fails."""
+    data = path.read_bytes()
+    starts, off = [], 0
+    while off + 18 <= len(data) and data[off : off + 4] == b"\x1f\x8b\x08\x04":
+        bsize = int.from_bytes(data[off + 16 : off + 18], "little") + 1
+        starts.append((off, bsize))
+        off += bsize
+    big = [s for s in starts if s[1] > 60] or starts
+    start, size = big[rng.randrange(len(big))] if len(big) > 1 else big[0]
+    cut = start + max(20, size // 2)
+    path.write_bytes(data[:cut])
