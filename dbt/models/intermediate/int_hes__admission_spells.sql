@@ -25,8 +25,11 @@ spells as (
 )
 
 select
-    {{ dbt.concat(["spells.participant_pseudonym", "'|'", "spells.provider_code", "'|'",
-        "spells.admission_date::text"]) }} as spell_key,
+    spells.participant_pseudonym
+    || '|'
+    || spells.provider_code
+    || '|'
+    || spells.admission_date::text as spell_key,
     spells.participant_pseudonym,
     spells.provider_code,
     spells.admission_date,

@@ -8,14 +8,14 @@ episodes as (
 
 unpivoted as (
     {%- for i in range(1, 21) %}
-    select
-        episode_key,
-        participant_pseudonym,
-        {{ i }} as diagnosis_position,
-        diagnosis_{{ '%02d' % i }} as hes_icd10_code
-    from episodes
-    where diagnosis_{{ '%02d' % i }} is not null
-    {% if not loop.last %}union all{% endif %}
+        select
+            episode_key,
+            participant_pseudonym,
+            {{ i }} as diagnosis_position,
+            diagnosis_{{ '%02d' % i }} as hes_icd10_code
+        from episodes
+        where diagnosis_{{ '%02d' % i }} is not null
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 )
 

@@ -8,14 +8,14 @@ episodes as (
 
 unpivoted as (
     {%- for i in range(1, 25) %}
-    select
-        episode_key,
-        participant_pseudonym,
-        {{ i }} as procedure_position,
-        procedure_{{ '%02d' % i }} as hes_opcs4_code
-    from episodes
-    where procedure_{{ '%02d' % i }} is not null
-    {% if not loop.last %}union all{% endif %}
+        select
+            episode_key,
+            participant_pseudonym,
+            {{ i }} as procedure_position,
+            procedure_{{ '%02d' % i }} as hes_opcs4_code
+        from episodes
+        where procedure_{{ '%02d' % i }} is not null
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 )
 

@@ -25,13 +25,13 @@ latest_version as (
 
 ranked as (
     select
-        latest_version.*,
+        *,
         row_number() over (
-            partition by latest_version.family_variant_key
-            order by latest_version.tier, latest_version.panel_id nulls last
+            partition by family_variant_key
+            order by tier, panel_id nulls last
         ) as tier_rank
     from latest_version
-    where latest_version.version_rank = 1
+    where version_rank = 1
 )
 
 select

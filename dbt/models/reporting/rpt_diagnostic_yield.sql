@@ -8,7 +8,9 @@ outcomes as (
 
 counted as (
     select
-        gmc_code, programme, disease_group,
+        gmc_code,
+        programme,
+        disease_group,
         count(*) as families_reported,
         count(*) filter (where is_solved) as families_solved,
         count(*) filter (where is_partially_solved) as families_partially_solved
@@ -16,10 +18,12 @@ counted as (
     group by gmc_code, programme, disease_group
     union all
     select
-        'ALL', programme, disease_group,
-        count(*),
-        count(*) filter (where is_solved),
-        count(*) filter (where is_partially_solved)
+        'ALL' as gmc_code,
+        programme,
+        disease_group,
+        count(*) as families_reported,
+        count(*) filter (where is_solved) as families_solved,
+        count(*) filter (where is_partially_solved) as families_partially_solved
     from outcomes
     group by programme, disease_group
 )

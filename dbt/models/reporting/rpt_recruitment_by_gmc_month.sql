@@ -13,9 +13,18 @@ recruitment as (
 ),
 
 with_totals as (
-    select gmc_code, programme, referral_month, participants from recruitment
+    select
+        gmc_code,
+        programme,
+        referral_month,
+        participants
+    from recruitment
     union all
-    select 'ALL', programme, referral_month, sum(participants)
+    select
+        'ALL' as gmc_code,
+        programme,
+        referral_month,
+        sum(participants) as participants
     from recruitment
     group by programme, referral_month
 )

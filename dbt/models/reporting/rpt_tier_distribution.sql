@@ -6,20 +6,31 @@ tiers as (
     select
         variant.family_id,
         variant.tier,
-        family.gmc_code,
-        family.programme,
-        family.disease_group
+        families.gmc_code,
+        families.programme,
+        families.disease_group
     from {{ ref('fct_tiered_variant') }} as variant
-    inner join {{ ref('dim_family') }} as family on variant.family_id = family.family_id
+    inner join {{ ref('dim_family') }} as families on variant.family_id = families.family_id
 ),
 
 counted as (
-    select gmc_code, programme, disease_group, tier,
-        count(*) as variants, count(distinct family_id) as families
+    select
+        gmc_code,
+        programme,
+        disease_group,
+        tier,
+        count(*) as variants,
+        count(distinct family_id) as families
     from tiers
     group by gmc_code, programme, disease_group, tier
     union all
-    select 'ALL', programme, disease_group, tier, count(*), count(distinct family_id)
+    select
+        'ALL' as gmc_code,
+        programme,
+        disease_group,
+        tier,
+        count(*) as variants,
+        count(distinct family_id) as families
     from tiers
     group by programme, disease_group, tier
 )

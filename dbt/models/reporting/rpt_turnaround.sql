@@ -5,25 +5,56 @@
 with
 
 referrals as (
-    select * from {{ ref('fct_referral') }} where is_proband
+    select * from {{ ref('fct_referral') }}
+    where is_proband
 ),
 
 stages as (
-    select gmc_code, programme, 'referral_to_sequencing' as stage,
+    select
+        gmc_code,
+        programme,
+        'referral_to_sequencing' as stage,
         days_referral_to_sequencing as days
     from referrals
     union all
-    select gmc_code, programme, 'sequencing_to_report', days_sequencing_to_report from referrals
+    select
+        gmc_code,
+        programme,
+        'sequencing_to_report' as stage,
+        days_sequencing_to_report as days
+    from referrals
     union all
-    select gmc_code, programme, 'report_to_result', days_report_to_result from referrals
+    select
+        gmc_code,
+        programme,
+        'report_to_result' as stage,
+        days_report_to_result as days
+    from referrals
     union all
-    select gmc_code, programme, 'referral_to_result', days_referral_to_result from referrals
+    select
+        gmc_code,
+        programme,
+        'referral_to_result' as stage,
+        days_referral_to_result as days
+    from referrals
 ),
 
 by_gmc as (
-    select gmc_code, programme, stage, days from stages where days is not null
+    select
+        gmc_code,
+        programme,
+        stage,
+        days
+    from stages
+    where days is not null
     union all
-    select 'ALL', programme, stage, days from stages where days is not null
+    select
+        'ALL',
+        programme,
+        stage,
+        days
+    from stages
+    where days is not null
 ),
 
 summarised as (

@@ -10,17 +10,17 @@ withdrawn as (
 )
 
 select
-    newest.aekey as attendance_key,
-    newest.participant_pseudonym,
-    newest.procode as provider_code,
-    newest.arrivaldate as arrival_date,
-    newest.aearrivalmode as arrival_mode_code,
-    newest.aeattenddisp as attendance_disposal_code,
+    aekey as attendance_key,
+    participant_pseudonym,
+    procode as provider_code,
+    arrivaldate as arrival_date,
+    aearrivalmode as arrival_mode_code,
+    aeattenddisp as attendance_disposal_code,
     {%- for i in range(1, 13) %}
-    nullif(newest.diag_{{ '%02d' % i }}, '') as diagnosis_{{ '%02d' % i }},
+        nullif(newest.diag_{{ '%02d' % i }}, '') as diagnosis_{{ '%02d' % i }},
     {%- endfor %}
-    newest.delivery_date
+    delivery_date
 from newest
-where newest.participant_pseudonym not in (
-    select withdrawn.participant_pseudonym from withdrawn
-)
+where participant_pseudonym not in (
+        select withdrawn.participant_pseudonym from withdrawn
+    )

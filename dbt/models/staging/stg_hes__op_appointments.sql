@@ -10,22 +10,22 @@ withdrawn as (
 )
 
 select
-    newest.attendkey as appointment_key,
-    newest.participant_pseudonym,
-    newest.procode as provider_code,
-    newest.apptdate as appointment_date,
-    newest.attended as attendance_code,
-    newest.firstatt as first_attendance_code,
-    newest.mainspef as main_specialty_code,
-    newest.tretspef as treatment_specialty_code,
+    attendkey as appointment_key,
+    participant_pseudonym,
+    procode as provider_code,
+    apptdate as appointment_date,
+    attended as attendance_code,
+    firstatt as first_attendance_code,
+    mainspef as main_specialty_code,
+    tretspef as treatment_specialty_code,
     {%- for i in range(1, 13) %}
-    nullif(newest.diag_4_{{ '%02d' % i }}, '') as diagnosis_{{ '%02d' % i }},
+        nullif(newest.diag_4_{{ '%02d' % i }}, '') as diagnosis_{{ '%02d' % i }},
     {%- endfor %}
     {%- for i in range(1, 25) %}
-    nullif(nullif(newest.opertn_4_{{ '%02d' % i }}, ''), '-') as procedure_{{ '%02d' % i }},
+        nullif(nullif(newest.opertn_4_{{ '%02d' % i }}, ''), '-') as procedure_{{ '%02d' % i }},
     {%- endfor %}
-    newest.delivery_date
+    delivery_date
 from newest
-where newest.participant_pseudonym not in (
-    select withdrawn.participant_pseudonym from withdrawn
-)
+where participant_pseudonym not in (
+        select withdrawn.participant_pseudonym from withdrawn
+    )

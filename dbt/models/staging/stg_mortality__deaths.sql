@@ -10,12 +10,12 @@ withdrawn as (
 )
 
 select
-    newest.participant_pseudonym,
-    newest.dod as date_of_death,
-    newest.dor as date_of_registration,
-    newest.cause_of_death as underlying_cause_code,
-    newest.delivery_date
+    participant_pseudonym,
+    dod as date_of_death,
+    dor as date_of_registration,
+    cause_of_death as underlying_cause_code,
+    delivery_date
 from newest
-where newest.participant_pseudonym not in (
-    select withdrawn.participant_pseudonym from withdrawn
-)
+where participant_pseudonym not in (
+        select withdrawn.participant_pseudonym from withdrawn
+    )

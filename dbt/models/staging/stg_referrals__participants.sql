@@ -11,25 +11,25 @@ withdrawn as (
 )
 
 select
-    newest.referral_id,
-    newest.participant_pseudonym,
-    newest.gmc_code,
-    newest.family_id,
-    newest.relationship_to_proband,
-    newest.affection_status,
-    newest.sex,
-    newest.year_of_birth,
-    newest.age_at_referral,
-    newest.programme,
-    newest.disease_group,
-    newest.specific_disease,
-    newest.referral_date,
-    newest.delivery_date,
-    newest.ledger_file_id
+    referral_id,
+    participant_pseudonym,
+    gmc_code,
+    family_id,
+    relationship_to_proband,
+    affection_status,
+    sex,
+    year_of_birth,
+    age_at_referral,
+    programme,
+    disease_group,
+    specific_disease,
+    referral_date,
+    delivery_date,
+    ledger_file_id
 from newest
 where
-    newest.consent_status = 'consented'
-    and newest.referral_id not in (select withdrawn.referral_id from withdrawn)
-    and newest.participant_pseudonym not in (
+    consent_status = 'consented'
+    and referral_id not in (select withdrawn.referral_id from withdrawn)
+    and participant_pseudonym not in (
         select withdrawn.participant_pseudonym from withdrawn
     )

@@ -10,14 +10,14 @@ withdrawn as (
 )
 
 select
-    newest.family_id,
-    newest.referral_id as proband_referral_id,
-    newest.result_date,
-    newest.case_solved,
-    nullif(newest.causal_gene, '') as causal_gene,
-    nullif(newest.causal_variant, '') as causal_variant,
-    nullif(newest.acmg_classification, '') as acmg_classification,
-    newest.actionability,
-    newest.delivery_date
+    family_id,
+    referral_id as proband_referral_id,
+    result_date,
+    case_solved,
+    nullif(causal_gene, '') as causal_gene,
+    nullif(causal_variant, '') as causal_variant,
+    nullif(acmg_classification, '') as acmg_classification,
+    actionability,
+    delivery_date
 from newest
-where newest.referral_id not in (select withdrawn.referral_id from withdrawn)
+where referral_id not in (select withdrawn.referral_id from withdrawn)

@@ -10,14 +10,14 @@ withdrawn as (
 )
 
 select
-    newest.platekey,
-    newest.referral_id,
-    newest.family_id,
-    newest.sample_type,
-    newest.file_name,
-    newest.file_type,
-    newest.genome_build,
-    newest.delivery_date as sequencing_delivery_date,
-    newest.ledger_file_id
+    platekey,
+    referral_id,
+    family_id,
+    sample_type,
+    file_name,
+    file_type,
+    genome_build,
+    delivery_date as sequencing_delivery_date,
+    ledger_file_id
 from newest
-where newest.referral_id not in (select withdrawn.referral_id from withdrawn)
+where referral_id not in (select withdrawn.referral_id from withdrawn)

@@ -6,17 +6,17 @@ newest as (
 )
 
 select
-    newest.platekey,
-    newest.mean_coverage,
-    newest.pct_bases_ge_15x,
-    newest.contamination_fraction,
-    newest.reported_sex,
-    newest.inferred_sex,
-    newest.reported_sex = newest.inferred_sex as is_sex_concordant,
-    newest.insert_size_median,
-    newest.reads_mapped_pct,
-    newest.delivery_date
+    platekey,
+    mean_coverage,
+    pct_bases_ge_15x,
+    contamination_fraction,
+    reported_sex,
+    inferred_sex,
+    reported_sex = inferred_sex as is_sex_concordant,
+    insert_size_median,
+    reads_mapped_pct,
+    delivery_date
 from newest
-where newest.platekey in (
-    select manifest.platekey from {{ ref('stg_sequencing__manifest') }} as manifest
-)
+where platekey in (
+        select manifest.platekey from {{ ref('stg_sequencing__manifest') }} as manifest
+    )

@@ -4,12 +4,12 @@ with
 
 samples as (
     select
-        s.*,
+        *,
         row_number() over (
-            partition by s.platekey
-            order by s.delivery_date desc, s.ledger_file_id desc
+            partition by platekey
+            order by delivery_date desc, ledger_file_id desc
         ) as delivery_rank
-    from {{ source('raw', 'variant_sample_stats') }} as s
+    from {{ source('raw', 'variant_sample_stats') }}
 ),
 
 files as (

@@ -3,11 +3,11 @@ with
 
 tiers as (
     select
-        t.*,
+        *,
         dense_rank() over (
-            partition by t.family_id order by t.delivery_date desc, t.ledger_file_id desc
+            partition by family_id order by delivery_date desc, ledger_file_id desc
         ) as vcf_rank
-    from {{ source('raw', 'variant_tiers') }} as t
+    from {{ source('raw', 'variant_tiers') }}
 ),
 
 withdrawn as (
@@ -15,7 +15,7 @@ withdrawn as (
 )
 
 select
-    {{ dbt.concat(["family_id", "':'", "chrom", "':'", "pos::text", "':'", "ref", "':'", "alt"]) }}
+    family_id || ':' || chrom || ':' || pos::text || ':' || ref || ':' || alt
         as family_variant_key,
     family_id,
     proband_referral_id,
@@ -23,7 +23,7 @@ select
     pos,
     ref,
     alt,
-    {{ dbt.concat(["chrom", "':'", "pos::text", "':'", "ref", "':'", "alt"]) }} as variant_id,
+    chrom || ':' || pos::text || ':' || ref || ':' || alt as variant_id,
     gene_symbol,
     consequence,
     impact,

@@ -11,7 +11,7 @@ select
     extract(year from calendar_date)::int as calendar_year,
     extract(quarter from calendar_date)::int as calendar_quarter,
     extract(month from calendar_date)::int as calendar_month,
-    to_char(calendar_date, 'YYYY-MM') as year_month,
+    to_char(calendar_date, 'YYYY-MM') as calendar_year_month,
     date_trunc('month', calendar_date)::date as month_start,
     -- NHS financial year starts on 1 April (HES year-to-date deliveries follow it).
     case

@@ -11,16 +11,20 @@ participants as (
 
 families as (
     select
-        pedigree.family_id,
+        family_id,
         count(*) as member_count,
-        count(pedigree.germline_platekey) as sequenced_member_count,
-        bool_or(pedigree.relationship_to_proband = 'mother' and pedigree.germline_platekey is not null)
+        count(germline_platekey) as sequenced_member_count,
+        bool_or(
+            relationship_to_proband = 'mother' and germline_platekey is not null
+        )
             as has_mother_sequenced,
-        bool_or(pedigree.relationship_to_proband = 'father' and pedigree.germline_platekey is not null)
+        bool_or(
+            relationship_to_proband = 'father' and germline_platekey is not null
+        )
             as has_father_sequenced,
-        count(*) filter (where pedigree.affection_status = 'affected') as affected_count
+        count(*) filter (where affection_status = 'affected') as affected_count
     from pedigree
-    group by pedigree.family_id
+    group by family_id
 )
 
 select

@@ -1,7 +1,7 @@
 -- HPO terms of the loaded release, with how many participants carry each (observed).
 select
-    terms.hpo_id,
-    terms.hpo_name,
-    terms.is_obsolete,
-    terms.release as hpo_release
-from {{ source('raw', 'ref_hpo_terms') }} as terms
+    hpo_id,
+    hpo_name,
+    is_obsolete,
+    release as hpo_release
+from {{ source('raw', 'ref_hpo_terms') }}

@@ -9,60 +9,100 @@ participants as (
 ),
 
 results as (
-    select family_id, result_date, case_solved from {{ ref('stg_results__exit_questionnaires') }}
+    select
+        family_id,
+        result_date,
+        case_solved
+    from {{ ref('stg_results__exit_questionnaires') }}
 ),
 
 events as (
-    select referral_id, referral_date as event_date, 'referral' as event_type,
-        specific_disease as event_detail, referral_id as source_key
+    select
+        referral_id,
+        referral_date as event_date,
+        'referral' as event_type,
+        specific_disease as event_detail,
+        referral_id as source_key
     from participants
 
     union all
 
-    select referral_id, sequencing_delivery_date, 'sample_delivered',
-        sample_type || ' ' || platekey, platekey
+    select
+        referral_id,
+        sequencing_delivery_date as event_date,
+        'sample_delivered' as event_type,
+        sample_type || ' ' || platekey as event_detail,
+        platekey as source_key
     from (
-        select distinct referral_id, platekey, sample_type, sequencing_delivery_date
+        select distinct
+            referral_id,
+            platekey,
+            sample_type,
+            sequencing_delivery_date
         from {{ ref('stg_sequencing__manifest') }}
     ) as samples
 
     union all
 
-    select proband_referral_id, tiered_date, 'tiering',
-        'tier ' || min(tier)::text || ' best; ' || count(*)::text || ' variants',
-        family_id || ':' || tiered_date::text
+    select
+        proband_referral_id as referral_id,
+        tiered_date as event_date,
+        'tiering' as event_type,
+        'tier ' || min(tier)::text || ' best; ' || count(*)::text || ' variants' as event_detail,
+        family_id || ':' || tiered_date::text as source_key
     from {{ ref('int_variants__highest_tier') }}
     group by proband_referral_id, family_id, tiered_date
 
     union all
 
-    select participants.referral_id, results.result_date, 'result_reported',
-        'case solved: ' || results.case_solved, results.family_id
+    select
+        participants.referral_id,
+        results.result_date as event_date,
+        'result_reported' as event_type,
+        'case solved: ' || results.case_solved as event_detail,
+        results.family_id as source_key
     from results
     inner join participants on results.family_id = participants.family_id
 
     union all
 
-    select referral_id, admission_date, 'admission',
+    select
+        referral_id,
+        admission_date as event_date,
+        'admission' as event_type,
         case when is_emergency then 'emergency' else 'non-emergency' end
-        || coalesce(' ' || primary_diagnosis_code, ''), spell_key
+        || coalesce(' ' || primary_diagnosis_code, '') as event_detail,
+        spell_key as source_key
     from {{ ref('fct_admission_spell') }}
 
     union all
 
-    select referral_id, appointment_date, 'outpatient_appointment',
-        coalesce(treatment_specialty_code, ''), appointment_key
+    select
+        referral_id,
+        appointment_date as event_date,
+        'outpatient_appointment' as event_type,
+        coalesce(treatment_specialty_code, '') as event_detail,
+        appointment_key as source_key
     from {{ ref('fct_outpatient_appointment') }}
 
     union all
 
-    select referral_id, arrival_date, 'ae_attendance',
-        coalesce(primary_diagnosis_code, ''), attendance_key
+    select
+        referral_id,
+        arrival_date as event_date,
+        'ae_attendance' as event_type,
+        coalesce(primary_diagnosis_code, '') as event_detail,
+        attendance_key as source_key
     from {{ ref('fct_ae_attendance') }}
 
     union all
 
-    select referral_id, date_of_death, 'death', coalesce(underlying_cause_code, ''), referral_id
+    select
+        referral_id,
+        date_of_death as event_date,
+        'death' as event_type,
+        coalesce(underlying_cause_code, '') as event_detail,
+        referral_id as source_key
     from {{ ref('fct_death') }}
 )
 

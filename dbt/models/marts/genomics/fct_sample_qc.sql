@@ -6,7 +6,12 @@ qc as (
 ),
 
 samples as (
-    select distinct platekey, referral_id, family_id, sample_type, sequencing_delivery_date
+    select distinct
+        platekey,
+        referral_id,
+        family_id,
+        sample_type,
+        sequencing_delivery_date
     from {{ ref('stg_sequencing__manifest') }}
 )
 

@@ -1,5 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='platekey',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "delete from {{ this }} where platekey not in "
+            ~ "(select platekey from {{ ref('stg_variants__sample_stats') }})"
+        ]
+    )
+}}
 -- Per-sample variant summary (bcftools stats definitions) with derived ratios analysts use
--- for QC: Ti/Tv and het/hom-alt.
+-- for QC: Ti/Tv and het/hom-alt. Incremental by platekey (newest VCF per sample wins).
 select
     platekey,
     referral_id,
@@ -23,3 +35,8 @@ select
     file_ts_tv,
     delivery_date as sequencing_delivery_date
 from {{ ref('stg_variants__sample_stats') }}
+{% if is_incremental() %}
+    where delivery_date >= (
+            select max(already_built.sequencing_delivery_date) from {{ this }} as already_built
+        )
+{% endif %}

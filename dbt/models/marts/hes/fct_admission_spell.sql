@@ -6,7 +6,10 @@ spells as (
 ),
 
 participants as (
-    select referral_id, participant_pseudonym from {{ ref('stg_referrals__participants') }}
+    select
+        referral_id,
+        participant_pseudonym
+    from {{ ref('stg_referrals__participants') }}
 )
 
 select

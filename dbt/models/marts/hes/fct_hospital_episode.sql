@@ -19,12 +19,18 @@ with
 episodes as (
     select * from {{ ref('stg_hes__apc_episodes') }}
     {% if is_incremental() %}
-        where delivery_date >= (select coalesce(max(delivery_date), '1900-01-01') from {{ this }})
+        where delivery_date >= (
+                select coalesce(max(already_built.delivery_date), '1900-01-01')
+                from {{ this }} as already_built
+            )
     {% endif %}
 ),
 
 participants as (
-    select referral_id, participant_pseudonym from {{ ref('stg_referrals__participants') }}
+    select
+        referral_id,
+        participant_pseudonym
+    from {{ ref('stg_referrals__participants') }}
 )
 
 select

@@ -61,7 +61,7 @@ select
     windows.window_end,
     case
         when windows.window_name in ('2y_before', '2y_after')
-            then greatest(windows.window_end - windows.window_start, 0) / 365.25
+            then round(greatest(windows.window_end - windows.window_start, 0) / 365.25, 4)
     end as person_years,
     count(spells.spell_key) as admissions,
     count(spells.spell_key) filter (where spells.is_emergency) as emergency_admissions,
@@ -70,8 +70,8 @@ from windows
 left join spells
     on
         windows.referral_id = spells.referral_id
-        and spells.admission_date >= windows.window_start
-        and spells.admission_date < windows.window_end
+        and windows.window_start <= spells.admission_date
+        and windows.window_end > spells.admission_date
 group by
     windows.referral_id, windows.family_id, windows.gmc_code, windows.programme,
     windows.disease_group, windows.case_solved, windows.result_date, windows.window_name,
