@@ -1,0 +1,433 @@
+"""The load ledger and the one-transaction-per-file protocol every feed loader goes through.
+
+`process_file` is the single entry point (also used by loaders.variants for VCF summaries):
+
+1. refuse unsafe paths (absolute, `..`, symlink leaving the landing area): ledger status
+   `refused` + a quarantine.files row, the file is never opened;
+2. hash the file (SHA-256) and, in ONE transaction holding an advisory lock on that hash,
+   skip it when the same content was already loaded or quarantined (same path: nothing is
+   written, `already_loaded`; another path: a `duplicate` ledger row pointing at the first);
+3. otherwise insert the ledger row, run the feed's handler (which COPYs raw rows and
+   collects quarantined rows), write the quarantine rows, check
+   rows_delivered = rows_loaded + rows_quarantined + rows_excluded and commit: the ledger row
+   and the data become visible together, so a killed load leaves nothing and the next run
+   loads the file again from scratch. A FileError rolls back to a savepoint (discarding any
+   rows already COPYed) and quarantines the file whole.
+
+The advisory lock plus the partial unique index ledger.files(sha256) make two concurrent
+loaders safe: the second waits, then finds the content done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import psycopg
+from psycopg.copy import QueuedLibpqWriter
+
+from loaders.ingest.discovery import Delivery, unsafe_reason
+from loaders.ingest.errors import FileError
+from loaders.ingest.report import FileOutcome
+from loaders.reasons import FileReason, RowReason
+
+log = logging.getLogger(__name__)
+
+NULL = "\\N"
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_BLOCK_ROWS = 5000
+PROGRESS_EVERY = 20000
+
+_NHS_LIKE = re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)")
+_IDENTIFIERS = re.compile(_NHS_LIKE.pattern + r"|\d{4}-\d{2}-\d{2}")
+
+
+def redact_numbers(text: str) -> str:
+    """Remove anything shaped like an NHS number (10 digits, 3-3-4 spacing allowed).
+
+    Applied to every quarantine message and file-level error as a safety net: validators
+    never echo identifying columns, but a shifted or mistyped field could carry one.
+    """
+    return _NHS_LIKE.sub("[redacted]", text)
+
+
+def redact(text: str) -> str:
+    """Remove anything that could be an NHS number or a date from a free error text.
+
+    Used on unexpected exception messages (which we do not control) before they reach the
+    ledger or a log line.
+    """
+    return _IDENTIFIERS.sub("[redacted]", text)
+
+
+def copy_text(value: str | None) -> str:
+    """One value in PostgreSQL COPY text format (used for quarantine rows)."""
+    if value is None:
+        return NULL
+    return value.translate(_ESCAPES)
+
+
+def csv_field(value: str | None) -> str:
+    """One value in the raw COPY stream (CSV, delimiter '|'): empty/None is NULL."""
+    if not value:
+        return ""
+    if "|" in value or '"' in value or "\n" in value or "\r" in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+@dataclass
+class FileContext:
+    """What a feed handler sees while its file is being loaded (inside the transaction)."""
+
+    conn: psycopg.Connection
+    file_id: int
+    path: Path
+    rel_path: str
+    kind: str
+    delivery: Delivery
+    on_progress: Callable[[int], None] | None = None
+    delivered: int = 0
+    loaded: int = 0
+    excluded: int = 0
+    excluded_reasons: Counter = field(default_factory=Counter)
+    _quarantine: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+    @property
+    def quarantined(self) -> int:
+        return len(self._quarantine)
+
+    def quarantine(self, line: int, reason: RowReason, message: str, raw: str) -> None:
+        """Send one record to quarantine.rows (written when the handler returns)."""
+        self._quarantine.append(
+            (line, str(reason), redact_numbers(message), raw.replace("\x00", "\\x00"))
+        )
+
+    def exclude(self, reason: str) -> None:
+        """Count a valid record that is deliberately loaded nowhere (see RowExcluded)."""
+        self.excluded += 1
+        self.excluded_reasons[reason] += 1
+
+    def row_reasons(self) -> dict[str, int]:
+        return dict(Counter(r for _, r, _, _ in self._quarantine))
+
+    def reset(self) -> None:
+        """Forget every count (the file is being quarantined whole)."""
+        self.delivered = self.loaded = self.excluded = 0
+        self.excluded_reasons.clear()
+        self._quarantine.clear()
+
+    @contextmanager
+    def writer(self, table: str, columns: Sequence[str]) -> Iterator[CopyWriter]:
+        """A COPY into raw.`table`; ledger_file_id, source_line, delivery_date are added."""
+        cols = ", ".join(("ledger_file_id", "source_line", "delivery_date", *columns))
+        with (
+            self.conn.cursor() as cur,
+            cur.copy(
+                f"copy {table} ({cols}) from stdin (format csv, delimiter '|')",
+                # A sender thread: Python validates the next block while one is sent.
+                writer=QueuedLibpqWriter(cur),
+            ) as cp,
+        ):
+            w = CopyWriter(cp, self)
+            yield w
+            w.flush()
+
+    def flush_quarantine(self) -> None:
+        if not self._quarantine:
+            return
+        with (
+            self.conn.cursor() as cur,
+            cur.copy(
+                "copy quarantine.rows (ledger_file_id, line_number, reason, message, raw_line) "
+                "from stdin"
+            ) as cp,
+        ):
+            fid = str(self.file_id)
+            buf = []
+            for line, reason, message, raw in self._quarantine:
+                buf.append(f"{fid}\t{line}\t{reason}\t{copy_text(message)}\t{copy_text(raw)}\n")
+                if len(buf) >= COPY_BLOCK_ROWS:
+                    cp.write("".join(buf))
+                    buf.clear()
+            if buf:
+                cp.write("".join(buf))
+
+
+class CopyWriter:
+    """Formats rows for COPY and sends them in blocks (so the server parses one block while
+    Python validates the next).
+
+    The stream is CSV with `|` as delimiter: an empty field is NULL, so HES lines (already
+    `|`-separated, never quoted) pass through after one join, without per-value escaping.
+    Values are strings, '' meaning NULL.
+    """
+
+    __slots__ = ("_copy", "_ctx", "_flushed", "buffer", "prefix", "suffix")
+
+    def __init__(self, copy: psycopg.Copy, ctx: FileContext) -> None:
+        self._copy = copy
+        self._ctx = ctx
+        self._flushed = 0
+        #: Pending lines; the table loader appends f"{prefix}{line}{suffix}{body}\n"
+        #: directly on its hot path (then calls flush when the block is full).
+        self.buffer: list[str] = []
+        self.prefix = f"{ctx.file_id}|"
+        self.suffix = f"|{ctx.delivery.delivery_date.isoformat()}|"
+
+    def write(self, values: Sequence[str | None], line: int, escape: bool = False) -> None:
+        """Queue one row. `escape` must be True when a value may hold | " CR or LF (and
+        whenever a value may be None)."""
+        if escape:
+            body = "|".join([csv_field(v) for v in values])
+        else:
+            body = "|".join(values)
+        self.buffer.append(f"{self.prefix}{line}{self.suffix}{body}\n")
+        if len(self.buffer) >= COPY_BLOCK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send the pending block; rows count as loaded once they are in the COPY stream."""
+        if self.buffer:
+            self._copy.write("".join(self.buffer))
+            ctx = self._ctx
+            ctx.loaded += len(self.buffer)
+            self.buffer.clear()
+            if ctx.on_progress is not None and ctx.loaded - self._flushed >= PROGRESS_EVERY:
+                self._flushed = ctx.loaded
+                ctx.on_progress(ctx.delivered)
+
+
+Handler = Callable[[FileContext], None]
+
+
+def name_unsafe_reason(name: str) -> str | None:
+    """Why a delivered file name (possibly taken from a manifest) is not a plain name."""
+    if not name or name in (".", ".."):
+        return "empty file name"
+    if name.startswith(("/", "\\")) or os.path.isabs(name) or (len(name) > 1 and name[1] == ":"):
+        return "absolute path"
+    if ".." in PurePosixPath(name.replace("\\", "/")).parts:
+        return "path contains '..'"
+    if "/" in name or "\\" in name:
+        return "not a plain file name inside its delivery folder"
+    return None
+
+
+def _ensure_delivery(conn: psycopg.Connection, d: Delivery) -> int:
+    row = conn.execute(
+        "insert into ledger.deliveries (feed, path, delivery_date, gmc_code) "
+        "values (%s, %s, %s, %s) on conflict (path) do nothing returning delivery_id",
+        (d.feed, d.rel_path, d.delivery_date, d.gmc_code),
+    ).fetchone()
+    if row:
+        return row[0]
+    return conn.execute(
+        "select delivery_id from ledger.deliveries where path = %s", (d.rel_path,)
+    ).fetchone()[0]
+
+
+def _record_unread(
+    conn: psycopg.Connection,
+    delivery: Delivery,
+    rel: str,
+    kind: str,
+    status: str,
+    reason: FileReason | None,
+    message: str,
+) -> FileOutcome:
+    """Ledger row for a file that is never read (refused path, listed but missing)."""
+    out = FileOutcome(
+        delivery.feed, kind, rel, status, file_reason=reason and str(reason), message=message
+    )
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 7))", (rel,))
+        prior = conn.execute(
+            "select file_id from ledger.files where path = %s and status = %s", (rel, status)
+        ).fetchone()
+        if prior:
+            out.status, out.file_id = "already_loaded", prior[0]
+            return out
+        did = _ensure_delivery(conn, delivery)
+        fid = conn.execute(
+            "insert into ledger.files (delivery_id, feed, kind, path, status, finished_at, "
+            "error) values (%s, %s, %s, %s, %s, clock_timestamp(), %s) returning file_id",
+            (did, delivery.feed, kind, rel, status, message),
+        ).fetchone()[0]
+        if reason is not None:
+            conn.execute(
+                "insert into quarantine.files (ledger_file_id, reason, message) "
+                "values (%s, %s, %s)",
+                (fid, str(reason), message),
+            )
+        out.file_id = fid
+    log.warning("%s: %s (%s)", rel, status, message)
+    return out
+
+
+def process_file(
+    conn: psycopg.Connection,
+    landing: Path,
+    delivery: Delivery,
+    name: str,
+    kind: str,
+    handler: Handler,
+    *,
+    expected_sha256: str | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> FileOutcome:
+    """Load one delivered file exactly once (see the module docstring).
+
+    `conn` must be in autocommit mode (each file gets its own transaction here). `name` is
+    the file name inside the delivery folder as delivered (a manifest may supply it, so it
+    is checked for safety). `expected_sha256` (from a manifest) quarantines the file whole
+    with CHECKSUM_MISMATCH when the content differs. Returns the outcome; raises only when
+    the outcome could not be recorded at all (database unreachable...).
+    """
+    root = landing.resolve()
+    rel = f"{delivery.rel_path}/{name}"
+    t0 = time.monotonic()
+    why = name_unsafe_reason(name) or unsafe_reason(root, rel)
+    if why:
+        return _record_unread(
+            conn,
+            delivery,
+            rel,
+            kind,
+            "refused",
+            FileReason.UNSAFE_PATH,
+            f"{name!r}: {why}; not read",
+        )
+    path = root / rel
+    if not path.is_file():
+        return _record_unread(
+            conn,
+            delivery,
+            rel,
+            kind,
+            "missing",
+            None,
+            f"{name}: expected in the delivery but not present",
+        )
+    sha, size = sha256_file(path)
+    out = FileOutcome(delivery.feed, kind, rel, "loaded")
+    try:
+        with conn.transaction():
+            conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (sha,))
+            done = conn.execute(
+                "select file_id, path from ledger.files "
+                "where sha256 = %s and status in ('loaded', 'quarantined')",
+                (sha,),
+            ).fetchone()
+            if done:
+                first_id, first_path = done
+                seen = (
+                    first_path == rel
+                    or conn.execute(
+                        "select 1 from ledger.files where sha256 = %s and path = %s "
+                        "and status = 'duplicate'",
+                        (sha, rel),
+                    ).fetchone()
+                )
+                if seen:
+                    out.status, out.file_id = "already_loaded", first_id
+                    return out
+                did = _ensure_delivery(conn, delivery)
+                out.status = "duplicate"
+                out.message = f"same content as {first_path} (file {first_id}); not loaded again"
+                out.file_id = conn.execute(
+                    "insert into ledger.files (delivery_id, feed, kind, path, sha256, "
+                    "size_bytes, status, duplicate_of, finished_at, error) values "
+                    "(%s, %s, %s, %s, %s, %s, 'duplicate', %s, clock_timestamp(), %s) "
+                    "returning file_id",
+                    (did, delivery.feed, kind, rel, sha, size, first_id, out.message),
+                ).fetchone()[0]
+                return out
+            did = _ensure_delivery(conn, delivery)
+            fid = conn.execute(
+                "insert into ledger.files (delivery_id, feed, kind, path, sha256, size_bytes, "
+                "status) values (%s, %s, %s, %s, %s, %s, 'loaded') returning file_id",
+                (did, delivery.feed, kind, rel, sha, size),
+            ).fetchone()[0]
+            ctx = FileContext(conn, fid, path, rel, kind, delivery, on_progress)
+            out.file_id = fid
+            try:
+                with conn.transaction():  # savepoint: a FileError discards partial rows
+                    if expected_sha256 is not None and sha != expected_sha256.lower():
+                        raise FileError(
+                            FileReason.CHECKSUM_MISMATCH,
+                            f"{name}: SHA-256 differs from the manifest",
+                        )
+                    handler(ctx)
+                    ctx.flush_quarantine()
+            except FileError as exc:
+                exc.message = redact_numbers(exc.message)
+                ctx.reset()
+                out.status, out.file_reason, out.message = (
+                    "quarantined",
+                    str(exc.reason),
+                    exc.message,
+                )
+                conn.execute(
+                    "insert into quarantine.files (ledger_file_id, reason, message) "
+                    "values (%s, %s, %s)",
+                    (fid, str(exc.reason), exc.message),
+                )
+            if ctx.delivered != ctx.loaded + ctx.quarantined + ctx.excluded:
+                raise AssertionError(
+                    f"{rel}: reconciliation broken: delivered {ctx.delivered} != loaded "
+                    f"{ctx.loaded} + quarantined {ctx.quarantined} + excluded {ctx.excluded}"
+                )
+            out.rows_delivered, out.rows_loaded = ctx.delivered, ctx.loaded
+            out.rows_quarantined, out.rows_excluded = ctx.quarantined, ctx.excluded
+            out.row_reasons = ctx.row_reasons()
+            out.excluded_reason = ", ".join(sorted(ctx.excluded_reasons)) or None
+            conn.execute(
+                "update ledger.files set status = %s, rows_delivered = %s, rows_loaded = %s, "
+                "rows_quarantined = %s, rows_excluded = %s, excluded_reason = %s, "
+                "finished_at = clock_timestamp(), error = %s where file_id = %s",
+                (
+                    out.status,
+                    out.rows_delivered,
+                    out.rows_loaded,
+                    out.rows_quarantined,
+                    out.rows_excluded,
+                    out.excluded_reason,
+                    out.message,
+                    fid,
+                ),
+            )
+    except (psycopg.OperationalError, psycopg.InterfaceError):
+        raise  # the database is gone: nothing can be recorded, let the caller fail loudly
+    except Exception as exc:  # noqa: BLE001 - any other bug/DB error: record and go on
+        message = redact(f"{type(exc).__name__}: {exc}")[:2000]
+        log.error("%s: load failed: %s", rel, message)
+        out = FileOutcome(delivery.feed, kind, rel, "failed", message=message)
+        with conn.transaction():
+            did = _ensure_delivery(conn, delivery)
+            out.file_id = conn.execute(
+                "insert into ledger.files (delivery_id, feed, kind, path, sha256, size_bytes, "
+                "status, finished_at, error) values (%s, %s, %s, %s, %s, %s, 'failed', "
+                "clock_timestamp(), %s) returning file_id",
+                (did, delivery.feed, kind, rel, sha, size, message),
+            ).fetchone()[0]
+    out.seconds = time.monotonic() - t0
+    return out
