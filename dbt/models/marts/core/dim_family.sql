@@ -22,7 +22,10 @@ families as (
             relationship_to_proband = 'father' and germline_platekey is not null
         )
             as has_father_sequenced,
-        count(*) filter (where affection_status = 'affected') as affected_count
+        count(*) filter (where affection_status = 'affected') as affected_count,
+        -- every member of a family is referred by the same GMC in the same programme
+        min(gmc_code) as gmc_code,
+        min(programme) as programme
     from pedigree
     group by family_id
 )
@@ -30,8 +33,8 @@ families as (
 select
     families.family_id,
     proband.referral_id as proband_referral_id,
-    proband.gmc_code,
-    proband.programme,
+    families.gmc_code,
+    families.programme,
     proband.disease_group,
     proband.specific_disease,
     families.member_count,

@@ -1,0 +1,67 @@
+"""Build a real warehouse from a simulated programme, the way the nightly pipeline does.
+
+Shared by the tests that check the warehouse against the simulator's ground truth: simulate
+→ `gwh db init` → load every feed → summarise and tier every genome → `dbt build` →
+promote the reporting layer. Each step is the same public entry point the CLI and the DAGs
+use, so a test passing here says the product works, not a test double.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from loaders import db
+from loaders.cli import main as gwh
+from loaders.dbt_runner import run_dbt
+from loaders.ingest.runner import load_landing
+from loaders.promote import promote_reporting
+
+
+@dataclass(frozen=True)
+class BuiltWarehouse:
+    url: str
+    landing: Path
+    truth: Path
+
+    def cohort(self) -> dict:
+        return json.loads((self.truth / "cohort.json").read_text())
+
+
+def simulate(out: Path, participants: int, seed: int, nights: int, defects: float = 0.0):
+    from loaders.simulator.simulate import simulate as run_simulation
+
+    return run_simulation(
+        out, participants=participants, seed=seed, nights=nights, defects=defects, progress=False
+    )
+
+
+def load_and_tier(url: str, landing: Path) -> None:
+    """Load every complete delivery, summarise and tier every new genome, then re-tier the
+    stored candidates against the newest panels (what the reanalysis DAG does when a new
+    PanelApp snapshot arrives), so that night-by-night equals all-at-once."""
+    import psycopg
+
+    from loaders.variants.load import panels_from_db, retier_all
+
+    db.init_db(url)
+    load_landing(landing, url)
+    assert gwh(["variants", "load", str(landing), "--url", url]) == 0
+    with psycopg.connect(url) as conn:
+        panels = panels_from_db(conn)
+    retier_all(url, panels)
+
+
+def build(url: str, *, full_refresh: bool = False, tests: bool = True) -> None:
+    """dbt build (seeds, models, snapshot and, unless tests=False, tests), then promote."""
+    import psycopg
+
+    args = ["build", "--quiet"]
+    if full_refresh:
+        args.append("--full-refresh")
+    if not tests:
+        args += ["--exclude-resource-type", "test", "unit_test"]
+    run_dbt(args, url)
+    with psycopg.connect(url) as conn:
+        promote_reporting(conn)
