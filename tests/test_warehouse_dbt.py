@@ -16,9 +16,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from warehouse_build import BuiltWarehouse, build, load_and_tier, simulate
 
 from loaders import db
-from warehouse_build import BuiltWarehouse, build, load_and_tier, simulate
 
 SEED = 11
 PARTICIPANTS = 150
@@ -111,9 +111,7 @@ def _latest_expected_tiers(truth: Path, excluded: set[str]) -> dict[tuple, int |
 
 
 def test_planted_variants_tiered_as_ground_truth(warehouse: BuiltWarehouse) -> None:
-    expected = _latest_expected_tiers(
-        warehouse.truth, _withdrawn_no_further_use(warehouse.landing)
-    )
+    expected = _latest_expected_tiers(warehouse.truth, _withdrawn_no_further_use(warehouse.landing))
     assert any(t in (1, 2) for t in expected.values()), "simulation planted no Tier 1/2 variant"
     got = {
         (f, c, p, r, a): t
