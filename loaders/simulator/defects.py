@@ -327,3 +327,121 @@ def truncate_bgzf(path, rng: random.Random) -> None:
     start, size = big[rng.randrange(len(big))] if len(big) > 1 else big[0]
     cut = start + max(20, size // 2)
     path.write_bytes(data[:cut])
+
+
+# ---------------------------------------------------------------------------------------
+# Data-quality defects: legal per the feed specification, so the loaders load them; only
+# the data-quality checkpoints (expectations/) can catch them. Recorded in
+# ground_truth/dq_defects.csv, not defects.csv: every row of defects.csv is a promise that
+# the loader quarantines it (tests/test_load_simulated.py), which these break on purpose.
+# ---------------------------------------------------------------------------------------
+
+DQ_DEFECT_COLS = ["defect_id", "kind", "feed", "path", "key", "expectation", "severity",
+                  "detail"]  # fmt: skip
+
+#: kind -> (expectation that must fail, its severity). The HES kind's expectation depends
+#: on the file (raw.hes_apc/hes_op/hes_ae), filled in when planted.
+DQ_KINDS: dict[str, tuple[str, str]] = {
+    "low_coverage": ("genomics.sample_qc.mean_coverage.germline_usable", "critical"),
+    "high_contamination": ("genomics.sample_qc.contamination.usable", "critical"),
+    "sex_swap": ("genomics.sample_qc.sex.reported_matches_inferred", "warning"),
+    "result_before_referral": (
+        "raw.results_exit_questionnaires.result_after_referral",
+        "critical",
+    ),
+    "hes_redelivery_dropped_rows": ("raw.{table}.redelivery_keeps_rows", "critical"),
+}
+QC_KINDS = ("low_coverage", "high_contamination", "sex_swap")
+
+
+@dataclass
+class DqDefect:
+    kind: str
+    feed: str
+    path: str  # relative to landing/
+    key: str  # platekey, family_id or "<n> rows"
+    expectation: str
+    severity: str
+    detail: str
+
+
+class DqDefectPlanter:
+    """Plants data-quality defects at `rate`, each kind at least once when rate > 0.
+
+    Why "at least once": the tests must see every kind caught even in a small simulation,
+    and a kind that never appears would make its expectation untested. The first eligible
+    target of each kind gets it; later targets at `rate`. Uses its own random stream, so
+    the loader defects of a seed are the same as before these existed.
+    """
+
+    def __init__(self, rng: random.Random, rate: float) -> None:
+        self.rng = rng
+        self.rate = rate
+        self.records: list[DqDefect] = []
+
+    def _planted(self, kind: str) -> bool:
+        return any(d.kind == kind for d in self.records)
+
+    def _want(self, kind: str) -> bool:
+        if self.rate <= 0:
+            return False
+        return not self._planted(kind) or self.rng.random() < self.rate
+
+    def _record(self, kind: str, feed: str, path: str, key: str, detail: str, **fmt) -> None:
+        exp, sev = DQ_KINDS[kind]
+        self.records.append(DqDefect(kind, feed, path, key, exp.format(**fmt), sev, detail))
+
+    def qc(self, doc: dict, sample_type: str, rel_path: str) -> dict:
+        """Maybe degrade a germline QC JSON document (returns the document to write)."""
+        if self.rate <= 0 or sample_type != "germline":
+            return doc
+        pending = [k for k in QC_KINDS if not self._planted(k)]
+        if doc["reported_sex"] not in ("male", "female"):
+            pending = [k for k in pending if k != "sex_swap"]
+        if pending:
+            kind = pending[0]
+        elif self.rng.random() < self.rate:
+            kind = self.rng.choice(QC_KINDS)
+            if kind == "sex_swap" and doc["reported_sex"] not in ("male", "female"):
+                return doc
+        else:
+            return doc
+        doc = dict(doc)
+        if kind == "low_coverage":
+            doc["mean_coverage"] = round(self.rng.uniform(6.0, 12.0), 2)
+            doc["pct_bases_ge_15x"] = round(self.rng.uniform(2.0, 30.0), 2)
+            detail = "mean coverage below 15x"
+        elif kind == "high_contamination":
+            doc["contamination_fraction"] = round(self.rng.uniform(0.12, 0.30), 4)
+            detail = "contamination fraction above 10 %"
+        else:
+            doc["inferred_sex"] = "female" if doc["reported_sex"] == "male" else "male"
+            detail = "inferred sex is the other sex (a sample swap)"
+        self._record(kind, "sequencing", rel_path, doc["platekey"], detail)
+        return doc
+
+    def result_date(self, result: str, referral: str, family_id: str, rel_path: str) -> str:
+        """Maybe move an exit questionnaire's result_date before the proband's referral."""
+        from datetime import date, timedelta
+
+        if not result or not referral or not self._want("result_before_referral"):
+            return result
+        moved = date.fromisoformat(referral) - timedelta(days=self.rng.randint(5, 60))
+        self._record("result_before_referral", "results", rel_path, family_id,
+                     "result_date before the proband's referral_date (other file)")  # fmt: skip
+        return moved.isoformat()
+
+    def hes_rows(
+        self, kind: str, rel_path: str, header: list[str], rows: list[list[str]], carried: set
+    ) -> list[list[str]]:
+        """Maybe drop rows a year-to-date re-delivery must carry (keys in `carried`)."""
+        key_field = {"apc": "EPIKEY", "op": "ATTENDKEY", "ae": "AEKEY"}[kind]
+        i = header.index(key_field)
+        eligible = [n for n, r in enumerate(rows) if r[i] in carried]
+        if not eligible or not self._want("hes_redelivery_dropped_rows"):
+            return rows
+        drop = set(self.rng.sample(eligible, min(len(eligible), self.rng.randint(1, 3))))
+        self._record("hes_redelivery_dropped_rows", f"hes_{kind}", rel_path,
+                     f"{len(drop)} rows", f"{len(drop)} {key_field}(s) of the previous "
+                     "delivery this year left out", table=f"hes_{kind}")  # fmt: skip
+        return [r for n, r in enumerate(rows) if n not in drop]

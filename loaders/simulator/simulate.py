@@ -26,7 +26,12 @@ from loaders.simulator import catalogue as cat
 from loaders.simulator import cohort as co
 from loaders.simulator import hes as hes_mod
 from loaders.simulator import vcf
-from loaders.simulator.defects import DefectPlanter, truncate_bgzf
+from loaders.simulator.defects import (
+    DQ_DEFECT_COLS,
+    DefectPlanter,
+    DqDefectPlanter,
+    truncate_bgzf,
+)
 from loaders.simulator.model import (
     MOI_BIALLELIC,
     MOI_BOTH,
@@ -125,6 +130,7 @@ class SimulationSummary:
     withdrawals: dict[str, int]
     planted_variants: int
     defects: dict[str, int] = field(default_factory=dict)
+    dq_defects: dict[str, int] = field(default_factory=dict)  # ground_truth/dq_defects.csv
 
 
 # ---------------------------------------------------------------------------------------
@@ -182,9 +188,12 @@ def _sha256(path: Path) -> str:
 
 
 class _Writer:
-    def __init__(self, landing: Path, planter: DefectPlanter) -> None:
+    def __init__(
+        self, landing: Path, planter: DefectPlanter, dq: DqDefectPlanter | None = None
+    ) -> None:
         self.landing = landing
         self.planter = planter
+        self.dq = dq or DqDefectPlanter(planter.rng, 0.0)
 
     def table(
         self,
@@ -261,7 +270,7 @@ def simulate(
     prog.deaths = co.build_deaths(streams, fams, night_list)
     prog.withdrawals = co.build_withdrawals(streams, fams, night_list, prog.deaths)
     planter = DefectPlanter(streams("defects"), defects)
-    writer = _Writer(landing, planter)
+    writer = _Writer(landing, planter, DqDefectPlanter(streams("dq-defects"), defects))
 
     seq_fams = [fi for fi in fams if fi.seq_night is not None]
     n_vcfs = sum(2 if fi.cancer else 1 for fi in seq_fams)
@@ -299,7 +308,11 @@ def simulate(
             bar.advance(t_hes)
 
     _write_ground_truth(prog, truth, planted, hes_deliveries, planter)
+    dq_rows = [[str(i + 1), d.kind, d.feed, d.path, d.key, d.expectation, d.severity, d.detail]
+               for i, d in enumerate(writer.dq.records)]  # fmt: skip
+    (truth / "dq_defects.csv").write_bytes(_csv_bytes(DQ_DEFECT_COLS, dq_rows))
     summary = _summary(prog, out, landing, truth, planted, summary_hes, planter, n_vcfs)
+    summary.dq_defects = dict(sorted(Counter(d.kind for d in writer.dq.records).items()))
     if progress:
         print_summary(summary, console)
     return summary
@@ -347,6 +360,7 @@ def _write_genomes(
         assert platekey
         qc = vcf.qc_metrics(m, platekey, stype, streams.int_seed(f"qc:{platekey}"))
         name = f"{platekey}.qc.json"
+        qc = writer.dq.qc(qc, stype, (folder / name).relative_to(writer.landing).as_posix())
         (folder / name).write_text(
             json.dumps(qc, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
@@ -435,6 +449,9 @@ def _write_night_tables(
         rows = [[fi.family.family_id, fi.family.proband.referral_id, _d(fi.result_date),
                  fi.case_solved, fi.causal_gene, fi.causal_variant, fi.acmg, fi.actionability]
                 for fi in res[gmc]]  # fmt: skip
+        rel = (folder / "exit_questionnaires.csv").relative_to(landing).as_posix()
+        for r, fi in zip(rows, res[gmc], strict=True):
+            r[2] = writer.dq.result_date(r[2], _d(fi.family.proband.referral_date), r[0], rel)
         writer.table(folder, "exit_questionnaires.csv", "exit_questionnaires", EXIT_COLS, rows)
         writer.finish(folder, "results")
     # HES (monthly, year to date)
@@ -443,6 +460,10 @@ def _write_night_tables(
         header = hes_mod.HEADERS[kind]
         rows = [[f[h] for h in header] for _, f in hes_deliveries[kind][n]]
         name = f"hes_{kind}.txt"
+        if n > 0 and prog.nights[n - 1].year == night.year:  # year-to-date re-delivery
+            carried = {r.key for r, _ in hes_deliveries[kind][n - 1]}
+            rel = (folder / name).relative_to(landing).as_posix()
+            rows = writer.dq.hes_rows(kind, rel, header, rows, carried)
         written = writer.table(folder, name, f"hes_{kind}", header, rows, pipe=True)
         summary_hes[f"{month}/{name}"] = written
     writer.finish(folder, "hes")
@@ -687,4 +708,8 @@ def print_summary(s: SimulationSummary, console: Console) -> None:
     t.add_row("withdrawals", ", ".join(f"{k} {v}" for k, v in s.withdrawals.items()) or "0")
     t.add_row("planted causal variants", str(s.planted_variants))
     t.add_row("defects planted", ", ".join(f"{k} {v}" for k, v in s.defects.items()) or "none")
+    t.add_row(
+        "data-quality defects planted",
+        ", ".join(f"{k} {v}" for k, v in s.dq_defects.items()) or "none",
+    )
     console.print(t)
