@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from loaders.roles import secure_reporting_table
+
 log = logging.getLogger(__name__)
 
 BUILD_SCHEMA = "reporting_build"
@@ -69,5 +71,8 @@ def promote_reporting(conn: psycopg.Connection) -> Promotion:
                     sql.Identifier(PUBLISHED_SCHEMA),
                 )
             )
+            # Issue 8: grants and per-GMC row-level security, in this same transaction so a
+            # published table is never readable without them (loaders.roles).
+            secure_reporting_table(conn, PUBLISHED_SCHEMA, name)
     log.info("promoted %d reporting tables (%d replaced)", len(tables), len(replaced))
     return Promotion(tables=tables, replaced=replaced)

@@ -1,12 +1,18 @@
--- Singular test: in every participant's timeline, the programme's own events (sample
--- delivered, tiering, result reported) come on or after the referral. Hospital events may
--- precede it (HES history), programme events may not.
+-- Singular test: a participant's own programme events (their sample delivered, their
+-- family's tiering and result for the proband) come on or after their referral. Hospital
+-- events may precede it (HES history); so may a family's result for a relative referred
+-- after it, which is why result_reported is checked for probands only.
 select
-    referral_id,
-    event_type,
-    event_date,
-    days_since_referral
-from {{ ref('participant_timeline') }}
+    timeline.referral_id,
+    timeline.event_type,
+    timeline.event_date,
+    timeline.days_since_referral
+from {{ ref('participant_timeline') }} as timeline
+inner join {{ ref('dim_participant') }} as participant
+    on timeline.referral_id = participant.referral_id
 where
-    event_type in ('sample_delivered', 'tiering', 'result_reported')
-    and days_since_referral < 0
+    timeline.days_since_referral < 0
+    and (
+        timeline.event_type in ('sample_delivered', 'tiering')
+        or (timeline.event_type = 'result_reported' and participant.is_proband)
+    )

@@ -117,6 +117,8 @@ class FileContext:
 
     def quarantine(self, line: int, reason: RowReason, message: str, raw: str) -> None:
         """Send one record to quarantine.rows (written when the handler returns)."""
+        if reason == RowReason.WITHDRAWN_PARTICIPANT:
+            raw = ""  # issue 8: a withdrawn participant's line is counted, never kept
         self._quarantine.append(
             (line, str(reason), redact_numbers(message), raw.replace("\x00", "\\x00"))
         )

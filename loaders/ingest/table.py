@@ -173,6 +173,7 @@ def load_delimited(ctx: FileContext, spec: TableSpec) -> None:
         for pos, c in zip(positions, spec.columns, strict=True)
     ]
     fast = compile_fast(spec, positions, n)
+    withdrawn = _withdrawn_check(ctx, spec, positions)  # issue 8: refuse withdrawn people
     build, key = spec.row, spec.key
     seen: set[Hashable] = set()
     quarantine = ctx.quarantine
@@ -184,6 +185,12 @@ def load_delimited(ctx: FileContext, spec: TableSpec) -> None:
             for lineno, raw, fields, escape in records:
                 delivered += 1
                 try:
+                    if withdrawn is not None and withdrawn(fields):
+                        # First, so no other reason keeps their line in quarantine.
+                        raise RowError(
+                            RowReason.WITHDRAWN_PARTICIPANT,
+                            "participant withdrew (no_further_use); record not loaded",
+                        )
                     if "\x00" in raw:
                         raise RowError(RowReason.EMBEDDED_NUL, "record contains a NUL byte")
                     vals = fast(fields)
@@ -211,6 +218,51 @@ def load_delimited(ctx: FileContext, spec: TableSpec) -> None:
                     ctx.exclude(exc.reason)
     finally:
         ctx.delivered = delivered
+
+
+def _withdrawn_check(
+    ctx: FileContext, spec: TableSpec, positions: list[int]
+) -> Callable[[list[str]], bool] | None:
+    """Issue 8: a test on a record's delivered fields for participants withdrawn with
+    `no_further_use` (their referral_id, or an NHS number whose pseudonym is theirs), or None
+    when nobody is withdrawn. Runs before any other check, so the line of a withdrawn
+    participant is never kept in quarantine whatever else is wrong with it.
+
+    A withdrawal counts from its date (a delivery made earlier, loaded in the same run,
+    loads and is then removed by loaders.withdraw), and always once it has been applied
+    (audit.withdrawals), so a late, back-dated delivery cannot bring the participant back.
+    """
+    if spec.table == "raw.withdrawals":
+        return None
+    rows = ctx.conn.execute(
+        "select w.referral_id, w.participant_pseudonym from raw.withdrawals w "
+        "where w.withdrawal_option = 'no_further_use' and (w.withdrawal_date <= %s "
+        "or exists (select 1 from audit.withdrawals a where a.referral_id = w.referral_id "
+        "and a.withdrawal_option = 'no_further_use'))",
+        (ctx.delivery.delivery_date,),
+    ).fetchall()
+    rids = frozenset(r for r, _ in rows)
+    pseudonyms = frozenset(p for _, p in rows)
+    cols = list(zip(positions, spec.columns, strict=True))
+    by_id = [pos for pos, c in cols if c.name == "referral_id"]
+    by_nhs = [(pos, c.check) for pos, c in cols if getattr(c.check, "kind", None) == "nhs"]
+    if not rows or not (by_id or by_nhs):
+        return None
+
+    def withdrawn(fields: list[str]) -> bool:
+        n = len(fields)
+        if any(pos < n and fields[pos] in rids for pos in by_id):
+            return True
+        for pos, check in by_nhs:
+            if pos < n and fields[pos]:
+                try:
+                    if check(fields[pos]) in pseudonyms:
+                        return True
+                except RowError:
+                    pass  # not a valid NHS number: the record's own checks will say so
+        return False
+
+    return withdrawn
 
 
 def _exact(fields: list[str], n: int, plan: list) -> Values:
