@@ -2,7 +2,8 @@
 
 NHS England's HES rule (domain.md): 0 stays 0; 1-7 are suppressed (shown `*`); 8 and above
 are rounded to the nearest 5; totals are computed from unrounded values and then rounded;
-percentages and means are shown only where the underlying count is >= 8.
+percentages and means are shown only where the underlying count is >= 8 (and, so that
+rate x base cannot reveal a suppressed count, never with a numerator from 1 to 7).
 
 Dashboards and exports call these functions; the reporting marts apply the same rule in
 SQL, and must agree with this module value for value.
@@ -38,8 +39,11 @@ def suppress_total(values: Iterable[int]) -> int | None:
 
 
 def publishable_rate(numerator: float, base: int) -> float | None:
-    """A rate/percentage/mean only where its base count is >= 8; None otherwise."""
+    """A rate/percentage/mean only where its base count is >= 8 and its numerator is not a
+    suppressed count (1-7): otherwise rate x base would give the suppressed count back."""
     if base is None or base < RATE_MIN_BASE:
+        return None
+    if 0 < numerator <= SUPPRESS_MAX:
         return None
     return numerator / base
 

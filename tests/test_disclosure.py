@@ -44,9 +44,12 @@ def test_total_from_unrounded_values() -> None:
     assert suppress_total([3, 3, 3]) == 10
 
 
-def test_rates_need_base_of_eight() -> None:
+def test_rates_need_base_of_eight_and_an_unsuppressed_numerator() -> None:
     assert publishable_rate(3, 7) is None
-    assert publishable_rate(4, 8) == 0.5
+    assert publishable_rate(8, 16) == 0.5
+    assert publishable_rate(0, 9) == 0.0
+    # 3 of 8 would be 37.5%: with the base published, the suppressed 3 comes back.
+    assert publishable_rate(3, 8) is None
 
 
 def test_display_and_negative() -> None:

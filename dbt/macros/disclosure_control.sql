@@ -10,10 +10,14 @@
     end
 {%- endmacro %}
 
-{#- A rate, percentage or mean is published only where its base count is >= 8. -#}
+{#- A rate, percentage or mean is published only where its base count is >= 8 and its
+    numerator is not itself a suppressed count (1-7): otherwise rate x base gives the
+    suppressed count back (3 of 8 families = 37.5%). -#}
 {% macro publishable_rate(numerator_expr, base_expr) -%}
     case
-        when ({{ base_expr }}) >= 8
+        when
+            ({{ base_expr }}) >= 8
+            and not (({{ numerator_expr }}) > 0 and ({{ numerator_expr }}) < 8)
             then ({{ numerator_expr }})::numeric / nullif(({{ base_expr }}), 0)
     end
 {%- endmacro %}

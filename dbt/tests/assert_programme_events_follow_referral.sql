@@ -1,5 +1,9 @@
--- Singular test: a participant's own programme events (their sample delivered, their
--- family's tiering and result for the proband) come on or after their referral. Hospital
+{{ config(severity="warn") }}
+
+-- Singular test, a warning: GX checks result-after-referral as a critical expectation, and
+-- a delivered breach must reach that gate rather than stop dbt. A participant's own
+-- programme events (their sample delivered, their family's tiering and result for the
+-- proband) come on or after their referral. Hospital
 -- events may precede it (HES history); so may a family's result for a relative referred
 -- after it, which is why result_reported is checked for probands only.
 select

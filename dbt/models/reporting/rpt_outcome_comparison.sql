@@ -1,5 +1,7 @@
 -- Hospital use per person-year in the two years before and after the result, solved vs
--- not solved, by programme and disease group. Rates only where >= 8 participants.
+-- not solved, by programme and disease group. A rate is published only where at least 8
+-- participants underlie it and its numerator is not a suppressed count (1-7), so that
+-- rate x person-years cannot give a suppressed count back.
 select
     programme,
     disease_group,
@@ -9,10 +11,16 @@ select
     case when participants >= 8 then round(person_years::numeric, 1) end as person_years,
     {{ disclosure_control('admissions') }} as admissions,
     {{ disclosure_control('emergency_admissions') }} as emergency_admissions,
-    case when participants >= 8 then round(admissions_per_person_year::numeric, 3) end
-        as admissions_per_person_year,
-    case when participants >= 8 then round(emergency_admissions_per_person_year::numeric, 3) end
-        as emergency_admissions_per_person_year,
-    case when participants >= 8 then round(bed_days_per_person_year::numeric, 3) end
-        as bed_days_per_person_year
+    case
+        when participants >= 8
+            then round({{ publishable_rate('admissions', 'person_years') }}, 3)
+    end as admissions_per_person_year,
+    case
+        when participants >= 8
+            then round({{ publishable_rate('emergency_admissions', 'person_years') }}, 3)
+    end as emergency_admissions_per_person_year,
+    case
+        when participants >= 8
+            then round({{ publishable_rate('bed_days', 'person_years') }}, 3)
+    end as bed_days_per_person_year
 from {{ ref('outcome_comparison') }}

@@ -1,6 +1,10 @@
 -- One row per referred participant with the milestones of the pathway: referral →
--- sequencing delivered → tiering (the report's content) → result recorded by the GMC's MDT
--- (exit questionnaire), and the days between them.
+-- sequencing delivered → first tiering (the report's content) → result recorded by the GMC's
+-- MDT (exit questionnaire), and the days between them.
+-- Genomes in the warehouse's first sequencing delivery are the historic backlog: their
+-- delivery date is when the warehouse received them, not when they were sequenced, so the
+-- stage turnarounds through sequencing and report are left null for them (referral to
+-- result, two real dates, is always given).
 with
 
 participants as (
@@ -14,7 +18,6 @@ pedigree as (
 tiering as (
     select
         family_id,
-        min(tiered_date) as first_tiered_date,
         count(*) filter (where tier = 1) as tier1_variant_count,
         count(*) filter (where tier = 2) as tier2_variant_count,
         count(*) filter (where tier = 3) as tier3_variant_count
@@ -22,31 +25,67 @@ tiering as (
     group by family_id
 ),
 
+first_tiering as (
+    select
+        family_id,
+        min(vcf_delivery_date) as first_tiered_date
+    from {{ ref('stg_variants__tiers') }}
+    group by family_id
+),
+
+backlog as (
+    select min(sequencing_delivery_date) as backlog_delivery_date
+    from {{ ref('stg_sequencing__manifest') }}
+),
+
+milestones as (
+    select
+        participants.*,
+        pedigree.germline_delivered_date,
+        first_tiering.first_tiered_date,
+        pedigree.germline_delivered_date = backlog.backlog_delivery_date as is_backlog_genome
+    from participants
+    cross join backlog
+    left join pedigree on participants.referral_id = pedigree.referral_id
+    left join first_tiering on participants.family_id = first_tiering.family_id
+),
+
 outcomes as (
     select * from {{ ref('stg_results__exit_questionnaires') }}
 )
 
 select
-    participants.referral_id,
-    participants.family_id,
-    participants.gmc_code,
-    participants.programme,
-    participants.disease_group,
-    participants.specific_disease,
-    participants.relationship_to_proband = 'proband' as is_proband,
-    participants.referral_date,
-    pedigree.germline_delivered_date as sequencing_delivered_date,
-    tiering.first_tiered_date,
+    milestones.referral_id,
+    milestones.family_id,
+    milestones.gmc_code,
+    milestones.programme,
+    milestones.disease_group,
+    milestones.specific_disease,
+    milestones.relationship_to_proband = 'proband' as is_proband,
+    milestones.referral_date,
+    milestones.germline_delivered_date as sequencing_delivered_date,
+    milestones.first_tiered_date,
     outcomes.result_date,
     outcomes.case_solved,
+    coalesce(milestones.is_backlog_genome, false) as is_backlog_genome,
     coalesce(tiering.tier1_variant_count, 0) as tier1_variant_count,
     coalesce(tiering.tier2_variant_count, 0) as tier2_variant_count,
     coalesce(tiering.tier3_variant_count, 0) as tier3_variant_count,
-    pedigree.germline_delivered_date - participants.referral_date as days_referral_to_sequencing,
-    tiering.first_tiered_date - pedigree.germline_delivered_date as days_sequencing_to_report,
-    outcomes.result_date - tiering.first_tiered_date as days_report_to_result,
-    outcomes.result_date - participants.referral_date as days_referral_to_result
-from participants
-left join pedigree on participants.referral_id = pedigree.referral_id
-left join tiering on participants.family_id = tiering.family_id
-left join outcomes on participants.family_id = outcomes.family_id
+    case
+        when not milestones.is_backlog_genome
+            then milestones.germline_delivered_date - milestones.referral_date
+    end as days_referral_to_sequencing,
+    case
+        when not milestones.is_backlog_genome
+            then milestones.first_tiered_date - milestones.germline_delivered_date
+    end as days_sequencing_to_report,
+    case
+        when
+            not milestones.is_backlog_genome
+            and outcomes.result_date >= milestones.first_tiered_date
+            then outcomes.result_date - milestones.first_tiered_date
+    end as days_report_to_result,
+    outcomes.result_date - milestones.referral_date as days_referral_to_result
+from milestones
+left join tiering on milestones.family_id = tiering.family_id
+left join outcomes on milestones.family_id = outcomes.family_id
