@@ -15,6 +15,12 @@ import sys
 #: Modules that add sub-commands (each defines `register(subparsers)`).
 COMMAND_MODULES = [
     "loaders.db_cli",
+    "loaders.load_cli",
+    "loaders.variants.cli",
+    "loaders.simulator.cli",
+    "loaders.withdraw",  # issue 8: gwh withdraw LANDING
+    "loaders.demo",  # issue 6: gwh demo
+    "loaders.dq_cli",  # issue 7: gwh dq
 ]
 
 

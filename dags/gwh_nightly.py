@@ -1,0 +1,160 @@
+"""gwh_nightly: the night's refresh of the warehouse, for one logical date.
+
+wait for complete deliveries (_SUCCESS) -> load every feed -> summarise and tier each new
+genome (one mapped task per VCF: a bad genome fails and retries alone) -> apply consent
+withdrawals -> data-quality checkpoints on raw and genomics -> dbt build through Cosmos
+(each model and test a visible task) -> data-quality checkpoint on marts -> promote the
+reporting layer. Withdrawals are applied before dbt, not after it: then no table built
+tonight ever holds a withdrawn participant, and the reports promoted are already clean.
+A night that loads a new PanelApp snapshot emits the panel Asset (gwh_reanalysis runs).
+
+Thin by rule: every task calls one function of loaders.orchestration. Nothing runs at parse
+time: the warehouse is resolved inside tasks, dbt is rendered from the manifest built at
+set-up. Runs are serialised (max_active_runs=1) because night N+1 must see night N's ledger;
+a backfill over several dates therefore processes them in order, and a late night catches up
+every delivery dated on or before it, so the warehouse ends the same either way.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+from airflow.sdk import dag, task
+
+from loaders import orchestration as orch
+from loaders.dag_config import (
+    DEFAULT_ARGS,
+    MARTS,
+    RAW_HES,
+    RAW_MORTALITY,
+    RAW_PANELAPP,
+    RAW_REFERRALS,
+    RAW_SEQUENCING,
+    REPORTING,
+    VARIANT_TIERS,
+    WITHDRAWALS,
+    WRITERS_POOL,
+    DeliveriesSensor,
+    dbt_task_group,
+)
+
+
+def _url() -> str:
+    """The warehouse, resolved by the project rule inside the running task."""
+    from loaders import db
+
+    return db.warehouse_url()
+
+
+def _demo_key() -> bool:
+    """`gwh demo` sets GWH_DEMO_KEY=1 to use the published demo pseudonymisation key."""
+    return os.environ.get("GWH_DEMO_KEY") == "1"
+
+
+@dag(
+    dag_id="gwh_nightly",
+    description="Nightly load, genomes, withdrawals, data quality, dbt and reporting",
+    schedule="@daily",
+    start_date=datetime(2025, 5, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    dagrun_timeout=timedelta(hours=12),
+    user_defined_macros={"gwh_dbt_env": orch.dbt_env_value},
+    tags=["genomics-warehouse", "nightly"],
+    doc_md=__doc__,
+)
+def gwh_nightly() -> None:
+    @task(
+        pool=WRITERS_POOL,
+        outlets=[RAW_REFERRALS, RAW_HES, RAW_MORTALITY, RAW_SEQUENCING],
+    )
+    def load_feeds(dag_run=None) -> dict:
+        """Every feed's deliveries due by the night, through the ledger (exactly once)."""
+        report = orch.load_night(
+            orch.landing_root(), _url(), orch.night_of(dag_run), demo_key=_demo_key()
+        )
+        return {"night": report["night"], "feeds": report["feeds"]}
+
+    @task
+    def list_genomes(dag_run=None) -> list[dict[str, str]]:
+        """The VCFs of the night's sequencing deliveries not yet processed."""
+        return orch.night_genomes(orch.landing_root(), _url(), orch.night_of(dag_run))
+
+    @task(pool=WRITERS_POOL, max_active_tis_per_dagrun=4)
+    def process_genome(genome: dict[str, str]) -> dict:
+        """Summarise and tier one genome (mapped: one task instance per VCF)."""
+        return orch.process_night_genome(orch.landing_root(), _url(), genome)
+
+    @task(outlets=[VARIANT_TIERS], trigger_rule="all_done")
+    def genomes_summary(genomes: list[dict], results: list[dict]) -> dict:
+        """Counts of the night's genomes by outcome and tier.
+
+        Runs even when some genomes failed (trigger rule all_done) so the night's counts are
+        logged, then stops the night if any genome failed after its retries: rerunning the
+        night processes only the genomes the ledger has not finished.
+        """
+        done = [r for r in results if r]
+        summary = orch.summarise_genomes(done)
+        missing = len(list(genomes)) - len(done)
+        if missing:
+            raise RuntimeError(f"{missing} of {summary['genomes'] + missing} genomes failed")
+        return summary
+
+    @task(pool=WRITERS_POOL, outlets=[WITHDRAWALS])
+    def apply_withdrawals() -> dict:
+        """Consent withdrawals remove (or flag) participants in every layer, with audit rows."""
+        return orch.withdrawals(_url(), orch.landing_root(), demo_key=_demo_key())
+
+    @task
+    def dq_raw(run_id: str | None = None) -> dict:
+        """Critical expectations on the raw layer: a failure stops the night before dbt."""
+        return orch.data_quality(_url(), "raw", run_id)
+
+    @task
+    def dq_genomics(run_id: str | None = None) -> dict:
+        """Critical expectations on genome summaries, candidates and tiers."""
+        return orch.data_quality(_url(), "genomics", run_id)
+
+    @task(outlets=[RAW_PANELAPP])
+    def announce_new_panels(load: dict) -> str:
+        """Emit the PanelApp asset (which triggers gwh_reanalysis) only on a new delivery."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        panel = load["feeds"].get("panelapp", {})
+        if not panel.get("files_loaded"):
+            raise AirflowSkipException("no new PanelApp delivery tonight")
+        return f"{panel['files_loaded']} new PanelApp files"
+
+    dbt = dbt_task_group()
+
+    @task
+    def dq_marts(run_id: str | None = None) -> dict:
+        """Critical expectations on the marts dbt built: a failure keeps last night's reports."""
+        return orch.data_quality(_url(), "marts", run_id)
+
+    @task(pool=WRITERS_POOL, outlets=[MARTS, REPORTING])
+    def promote_reporting(run_id: str | None = None) -> dict:
+        """Publish the reporting tables atomically (readers never see a half-built night)."""
+        return orch.promote(_url(), run_id)
+
+    loaded = load_feeds()
+    genomes = list_genomes()
+    processed = process_genome.expand(genome=genomes)
+    summary = genomes_summary(genomes, processed)
+    withdrawn = apply_withdrawals()
+    checked_raw = dq_raw()
+    checked_genomics = dq_genomics()
+    checked_marts = dq_marts()
+
+    wait = DeliveriesSensor(
+        task_id="wait_for_deliveries", poke_interval=300, timeout=6 * 3600, mode="reschedule"
+    )
+    wait >> loaded >> genomes
+    loaded >> announce_new_panels(loaded)
+    summary >> withdrawn >> [checked_raw, checked_genomics] >> dbt
+    dbt >> checked_marts >> promote_reporting()
+
+
+gwh_nightly()
