@@ -9,13 +9,31 @@ UV     := $(BIN)/uv
 UV_VERSION := 0.13.9
 STAMP  := $(VENV)/.installed
 
-# Debian tools the tests use as independent oracles (bcftools stats for variant summaries).
-SYSTEM_TOOLS := bcftools tabix
+# Debian tools the tests use: bcftools stats as an independent oracle for variant summaries,
+# and Debian's chromium for the dashboard's browser test (Playwright drives it; it never
+# downloads a browser of its own). Each entry is COMMAND or COMMAND:PACKAGE when the Debian
+# package is named differently from the command it provides.
+SYSTEM_TOOLS := bcftools tabix chromium chromedriver:chromium-driver
 
-.PHONY: setup system-deps demo test lint clean help
+# `make dashboard` serves the programme-reporting dashboard on localhost (after `make demo`).
+DASHBOARD_PORT ?= 8050
+
+.PHONY: setup system-deps demo dashboard test lint clean help
+
+# The dbt manifest the Airflow DAGs render from (Cosmos LoadMode.DBT_MANIFEST): built at
+# set-up, rebuilt whenever a dbt source changes, so parsing a DAG never runs dbt.
+DBT_MANIFEST := dbt/target/manifest.json
+DBT_SOURCES  := dbt/dbt_project.yml dbt/profiles.yml $(shell find dbt/models dbt/macros dbt/seeds dbt/snapshots dbt/tests -type f 2>/dev/null)
+
+# Airflow for the quick path and the tests: its own SQLite metadata under .gwh/, our DAGs only.
+export AIRFLOW_HOME ?= $(CURDIR)/.gwh/airflow
+export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
+export AIRFLOW__CORE__DAGS_FOLDER ?= $(CURDIR)/dags
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY ?= False
 
 help:
 	@echo "make demo   set up, simulate a programme, run the nightly pipeline, print where results are"
+	@echo "make dashboard  serve the reporting dashboard on http://127.0.0.1:$(DASHBOARD_PORT)/ (after make demo)"
 	@echo "make test   set up, then run the whole test suite"
 	@echo "make lint   ruff + sqlfluff"
 
@@ -26,10 +44,16 @@ $(STAMP): pyproject.toml uv.lock
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(BIN)/python
 	touch $(STAMP)
 
-setup: $(STAMP) system-deps
+$(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES)
+	DBT_SEND_ANONYMOUS_USAGE_STATS=false $(BIN)/dbt parse --quiet --project-dir dbt --profiles-dir dbt
+	touch $@
+
+setup: $(STAMP) system-deps $(DBT_MANIFEST)
 
 system-deps:
-	@missing=""; for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	@missing=""; for t in $(SYSTEM_TOOLS); do \
+	  cmd="$${t%%:*}"; pkg="$${t#*:}"; command -v "$$cmd" >/dev/null || missing="$$missing $$pkg"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
@@ -39,12 +63,15 @@ system-deps:
 demo: setup
 	$(BIN)/gwh demo
 
+dashboard: setup
+	$(BIN)/python -m dashboards.app --port $(DASHBOARD_PORT)
+
 test: setup
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check loaders dags tests bench
-	$(BIN)/ruff format --check loaders dags tests bench
+	$(BIN)/ruff check loaders dags tests bench dashboards
+	$(BIN)/ruff format --check loaders dags tests bench dashboards
 
 clean:
 	rm -rf $(VENV) .gwh

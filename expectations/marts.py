@@ -13,14 +13,14 @@ from expectations.spec import AssetSuite, rows
 
 #: Integer columns of reporting tables that are not counts of people or events, so the
 #: disclosure rule does not apply to them (a tier number, a count of nights, durations,
-#: calendar years and months: see `_is_count`).
+#: calendar years and months: see `is_published_count`).
 NOT_COUNTS = {"tier", "nights_loaded", "deliveries", "days_behind_night"}
 #: Reporting tables describing the warehouse itself (counts of expectations and files,
 #: not of participants), exempt from disclosure control.
 NOT_DISCLOSIVE_PREFIXES = ("rpt_dq_",)
 
 
-def _is_count(table: str, column: str) -> bool:
+def is_published_count(table: str, column: str) -> bool:
     if table.startswith(NOT_DISCLOSIVE_PREFIXES) or column in NOT_COUNTS:
         return False
     return not (
@@ -37,7 +37,7 @@ def disclosure_query(integer_columns: dict[str, list[str]]) -> str:
         f"from reporting_build.{t}"
         for t in sorted(integer_columns)
         for c in integer_columns[t]
-        if _is_count(t, c)
+        if is_published_count(t, c)
     ]
     return " union all ".join(parts) or (
         "select null::text as table_name, null::text as column_name, null::bigint as value "

@@ -49,7 +49,7 @@ by_gmc as (
     where days is not null
     union all
     select
-        'ALL',
+        'ALL' as gmc_code,
         programme,
         stage,
         days

@@ -1,0 +1,1 @@
+"""The programme-reporting dashboard (Dash); it reads only the `reporting` schema."""

@@ -1,0 +1,52 @@
+-- Genomes delivered, as a cube for the dashboard's filters (GMC, programme, disease group,
+-- sample type, with 'ALL' where a filter is left open) by month of first delivery (null
+-- month: all months). A genome is one platekey, counted in the month its first file
+-- arrived, so re-deliveries do not count twice. Each cell is counted from unrounded rows,
+-- then disclosure-controlled.
+with
+
+genomes as (
+    select
+        platekey,
+        referral_id,
+        min(sample_type) as sample_type,
+        min(sequencing_delivery_date) as first_delivered_date
+    from {{ ref('stg_sequencing__manifest') }}
+    group by platekey, referral_id
+),
+
+joined as (
+    select
+        participant.gmc_code,
+        participant.programme,
+        participant.disease_group,
+        genomes.sample_type,
+        date_trunc('month', genomes.first_delivered_date)::date as delivery_month
+    from genomes
+    inner join {{ ref('dim_participant') }} as participant
+        on genomes.referral_id = participant.referral_id
+),
+
+counted as (
+    select
+        case when grouping(gmc_code) = 1 then 'ALL' else gmc_code end as gmc_code,
+        case when grouping(programme) = 1 then 'ALL' else programme end as programme,
+        case when grouping(disease_group) = 1 then 'ALL' else disease_group end
+            as disease_group,
+        case when grouping(sample_type) = 1 then 'ALL' else sample_type end as sample_type,
+        delivery_month,
+        grouping(delivery_month) = 1 as is_all_months,
+        count(*) as genomes
+    from joined
+    group by cube (gmc_code, programme, disease_group, sample_type, delivery_month)
+)
+
+select
+    gmc_code,
+    programme,
+    disease_group,
+    sample_type,
+    delivery_month,
+    is_all_months,
+    {{ disclosure_control('genomes') }} as genomes
+from counted

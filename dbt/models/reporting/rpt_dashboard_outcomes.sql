@@ -1,0 +1,67 @@
+-- Hospital use per person-year in the two years before and after the result, solved vs
+-- unsolved, as a cube for the dashboard's filters (GMC, programme, disease group, with
+-- 'ALL' where a filter is left open). Solved = the MDT recorded the case solved or
+-- partially solved (a genetic diagnosis was made); unsolved = no or unknown. Counts are
+-- disclosure-controlled; rates only where at least 8 participants underlie them and
+-- their numerator is not suppressed.
+with
+
+windows as (
+    select
+        gmc_code,
+        programme,
+        disease_group,
+        case when case_solved in ('yes', 'partially') then 'solved' else 'unsolved' end
+            as solved_status,
+        window_side,
+        person_years,
+        admissions,
+        emergency_admissions,
+        bed_days
+    from {{ ref('fct_outcome_window') }}
+    where window_name in ('2y_before', '2y_after')
+),
+
+counted as (
+    select
+        case when grouping(gmc_code) = 1 then 'ALL' else gmc_code end as gmc_code,
+        case when grouping(programme) = 1 then 'ALL' else programme end as programme,
+        case when grouping(disease_group) = 1 then 'ALL' else disease_group end
+            as disease_group,
+        solved_status,
+        window_side,
+        count(*) as participants,
+        sum(person_years) as person_years,
+        sum(admissions) as admissions,
+        sum(emergency_admissions) as emergency_admissions,
+        sum(bed_days) as bed_days
+    from windows
+    group by cube (gmc_code, programme, disease_group), solved_status, window_side
+)
+
+select
+    gmc_code,
+    programme,
+    disease_group,
+    solved_status,
+    window_side,
+    {{ disclosure_control('participants') }} as participants,
+    case when participants >= 8 then round(person_years::numeric, 1) end as person_years,
+    {{ disclosure_control('admissions') }} as admissions,
+    {{ disclosure_control('emergency_admissions') }} as emergency_admissions,
+    {{ disclosure_control('bed_days') }} as bed_days,
+    -- Rates need >= 8 participants, and are withheld where their numerator is suppressed
+    -- (a rate times the published person-years would give the suppressed count away).
+    case when participants >= 8 and admissions not between 1 and 7
+            then round((admissions / nullif(person_years, 0))::numeric, 3)
+    end
+        as admissions_per_person_year,
+    case when participants >= 8 and emergency_admissions not between 1 and 7
+            then round((emergency_admissions / nullif(person_years, 0))::numeric, 3)
+    end
+        as emergency_admissions_per_person_year,
+    case when participants >= 8 and bed_days not between 1 and 7
+            then round((bed_days / nullif(person_years, 0))::numeric, 3)
+    end
+        as bed_days_per_person_year
+from counted

@@ -1,0 +1,51 @@
+-- One row: the state of the nightly pipeline as published. This table reaches `reporting`
+-- only when the night's build passes its critical data-quality checks (loaders/promote.py),
+-- so the night it describes IS the last successful night; `reporting_built_at` says when
+-- that night's reporting layer was built. The night is the latest delivery date of the
+-- per-night feeds (see rpt_dashboard_feed_freshness); counts are disclosure-controlled.
+with
+
+deliveries as (
+    select
+        delivery_id,
+        feed,
+        delivery_date
+    from {{ source('ledger', 'deliveries') }}
+    where feed not in ('hes', 'mortality')
+),
+
+night as (
+    select max(delivery_date) as night_date from deliveries
+),
+
+night_files as (
+    select
+        count(*) as files,
+        count(*) filter (
+            where ledger_file.status in ('quarantined', 'refused', 'failed', 'missing')
+        ) as files_rejected,
+        coalesce(sum(ledger_file.rows_delivered), 0) as rows_delivered,
+        coalesce(sum(ledger_file.rows_quarantined), 0) as rows_quarantined,
+        max(ledger_file.finished_at) as last_loaded_at
+    from {{ source('ledger', 'files') }} as ledger_file
+    inner join deliveries on ledger_file.delivery_id = deliveries.delivery_id
+    cross join night
+    where deliveries.delivery_date = night.night_date and ledger_file.status <> 'duplicate'
+),
+
+nights as (
+    select count(distinct delivery_date) as nights_loaded from deliveries
+)
+
+select
+    night.night_date as last_successful_night,
+    nights.nights_loaded,
+    {{ disclosure_control('night_files.files') }} as files_last_night,
+    {{ disclosure_control('night_files.files_rejected') }} as files_rejected_last_night,
+    {{ disclosure_control('night_files.rows_delivered') }} as rows_delivered_last_night,
+    {{ disclosure_control('night_files.rows_quarantined') }} as rows_quarantined_last_night,
+    night_files.last_loaded_at,
+    now() as reporting_built_at
+from night
+cross join nights
+cross join night_files

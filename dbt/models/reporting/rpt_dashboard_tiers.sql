@@ -1,0 +1,39 @@
+-- Tier distribution as a cube for the dashboard's filters: tiered variants and families
+-- with at least one variant of each tier, for every combination of GMC, programme and
+-- disease group ('ALL' where a filter is left open). Each cell is counted from unrounded
+-- rows, then disclosure-controlled (a family is counted once per tier however many of its
+-- variants fall in it).
+with
+
+tiers as (
+    select
+        variant.family_id,
+        variant.tier,
+        fam.gmc_code,
+        fam.programme,
+        fam.disease_group
+    from {{ ref('fct_tiered_variant') }} as variant
+    inner join {{ ref('dim_family') }} as fam on variant.family_id = fam.family_id
+),
+
+counted as (
+    select
+        case when grouping(gmc_code) = 1 then 'ALL' else gmc_code end as gmc_code,
+        case when grouping(programme) = 1 then 'ALL' else programme end as programme,
+        case when grouping(disease_group) = 1 then 'ALL' else disease_group end
+            as disease_group,
+        tier,
+        count(*) as variants,
+        count(distinct family_id) as families
+    from tiers
+    group by cube (gmc_code, programme, disease_group), tier
+)
+
+select
+    gmc_code,
+    programme,
+    disease_group,
+    tier,
+    {{ disclosure_control('variants') }} as variants,
+    {{ disclosure_control('families') }} as families
+from counted

@@ -1,0 +1,44 @@
+-- Diagnostic yield as a cube for the dashboard's filters: families with a recorded result
+-- and those solved or partially solved, for every combination of GMC, programme and
+-- disease group ('ALL' where a filter is left open). rpt_diagnostic_yield has no roll-up
+-- over programme or disease group, and rolled-up cells cannot be rebuilt from its rounded,
+-- suppressed counts; here each cell is counted from unrounded rows, then controlled.
+with
+
+outcomes as (
+    select * from {{ ref('fct_case_outcome') }}
+),
+
+counted as (
+    select
+        case when grouping(gmc_code) = 1 then 'ALL' else gmc_code end as gmc_code,
+        case when grouping(programme) = 1 then 'ALL' else programme end as programme,
+        case when grouping(disease_group) = 1 then 'ALL' else disease_group end
+            as disease_group,
+        count(*) as families_reported,
+        count(*) filter (where is_solved) as families_solved,
+        count(*) filter (where is_partially_solved) as families_partially_solved
+    from outcomes
+    group by cube (gmc_code, programme, disease_group)
+)
+
+select
+    gmc_code,
+    programme,
+    disease_group,
+    {{ disclosure_control('families_reported') }} as families_reported,
+    {{ disclosure_control('families_solved') }} as families_solved,
+    {{ disclosure_control('families_partially_solved') }} as families_partially_solved,
+    -- A rate is withheld where its numerator is suppressed too: 37.5% of 8 families would
+    -- give away a suppressed 3.
+    case when families_solved not between 1 and 7 then
+            round(100 * {{ publishable_rate('families_solved', 'families_reported') }}, 1)
+    end as yield_pct,
+    case when families_solved + families_partially_solved not between 1 and 7 then
+            round(
+                100 * {{ publishable_rate('families_solved + families_partially_solved',
+                'families_reported') }},
+                1
+            )
+    end as yield_incl_partial_pct
+from counted
