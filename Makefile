@@ -63,8 +63,9 @@ system-deps:
 demo: setup
 	$(BIN)/gwh demo
 
+# Serves the warehouse `make demo` built, unless WAREHOUSE_URL names another one.
 dashboard: setup
-	$(BIN)/python -m dashboards.app --port $(DASHBOARD_PORT)
+	$(BIN)/python -m dashboards.app --port $(DASHBOARD_PORT) $(if $(WAREHOUSE_URL),,--demo)
 
 test: setup
 	$(BIN)/python -m pytest

@@ -962,7 +962,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dashboards.app", description=TITLE)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8050)
-    parser.add_argument("--url", help="warehouse URL (default: the project's rule)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--url", help="warehouse URL (default: the project's rule)")
+    where.add_argument(
+        "--demo",
+        action="store_true",
+        help="read the warehouse `make demo` built (database gwh_demo on the chosen server)",
+    )
     who = parser.add_mutually_exclusive_group()
     who.add_argument("--role", default=q.REPORTING_ROLE, help="role to read as")
     who.add_argument("--gmc", help="read as this GMC's role (sees only that GMC)")
@@ -973,7 +979,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    url = args.url or db.warehouse_url()
+    if args.demo:
+        from loaders.demo import DEMO_DATABASE
+
+        url = db.with_database(db.resolve_server().url, DEMO_DATABASE)
+    else:
+        url = args.url or db.warehouse_url()
     role = None if args.no_role else (q.gmc_role(args.gmc) if args.gmc else args.role)
     if role is not None and not q.role_exists(url, role):
         print(

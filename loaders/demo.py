@@ -428,8 +428,7 @@ def render_summary(result: DemoResult, url: str, demo_dir: Path, console) -> Non
         f"reanalysis lists: {demo_dir / 'outbox'}; Airflow logs: {demo_dir / 'logs'}"
     )
     console.print(
-        f"dashboard: WAREHOUSE_URL='{_redacted(url)}' .venv/bin/python -m dashboards.app "
-        "--port 8050, then open http://127.0.0.1:8050"
+        f"warehouse: {_redacted(url)}; dashboard: `make dashboard`, then open http://127.0.0.1:8050"
     )
 
 
