@@ -457,3 +457,62 @@ def test_re_delivery_is_refused(world: World) -> None:
     }, reasons
     found = where_found(world.url, [p.pseudonym, p.referral_id, p.nhs_number])
     assert found <= REGISTER, f"re-delivery reached {sorted(found - REGISTER)}"
+
+
+def test_re_delivered_genome_and_qc_are_refused(world: World) -> None:
+    """A sequencing re-delivery naming the withdrawn proband: QC JSON and VCF are refused
+    (counted, reason withdrawn_participant) without being read, and nothing of them loads."""
+    import hashlib
+    import json
+
+    p = world.people["proband"]
+    platekey = sorted(p.platekeys)[0]
+    folder = world.landing / "sequencing" / "2025-08-12"
+    folder.mkdir(parents=True)
+    qc = {
+        "platekey": platekey,
+        "mean_coverage": 33.1,
+        "pct_bases_ge_15x": 97.2,
+        "contamination_fraction": 0.004,
+        "reported_sex": "female",
+        "inferred_sex": "female",
+        "insert_size_median": 452.0,
+        "reads_mapped_pct": 99.1,
+    }
+    qc_bytes = json.dumps(qc).encode()
+    (folder / f"{platekey}.qc.json").write_bytes(qc_bytes)
+    # Any other family's genome, made unique: refusal must not depend on reading it.
+    donor = next(world.landing.glob("sequencing/*/FAM*.vcf.gz"))
+    vcf_bytes = donor.read_bytes() + b"redelivered"
+    vcf_name = f"{p.family_id}.vcf.gz"
+    (folder / vcf_name).write_bytes(vcf_bytes)
+    header = "platekey,referral_id,family_id,sample_type,file_name,file_type,genome_build,sha256"
+    lines = [
+        f"{platekey},{p.referral_id},{p.family_id},germline,{name},{kind},GRCh38,"
+        f"{hashlib.sha256(data).hexdigest()}"
+        for name, kind, data in (
+            (vcf_name, "vcf", vcf_bytes),
+            (f"{platekey}.qc.json", "qc", qc_bytes),
+        )
+    ]
+    (folder / "manifest.csv").write_text(header + "\r\n" + "\r\n".join(lines) + "\r\n")
+    (folder / "_SUCCESS").write_text("")
+
+    load_landing(world.landing, world.url)
+    from loaders.variants.load import process_genome
+
+    result = process_genome(world.url, world.landing, folder, vcf_name)
+    assert result.records == 0
+    refused = _q(
+        world.url,
+        "select f.kind, q.reason, f.rows_delivered, f.rows_loaded from quarantine.rows q "
+        "join ledger.files f on f.file_id = q.ledger_file_id "
+        "join ledger.deliveries d on d.delivery_id = f.delivery_id "
+        "where d.path = 'sequencing/2025-08-12' and f.kind in ('qc', 'vcf') order by 1",
+    )
+    assert refused == [
+        ("qc", "withdrawn_participant", 1, 0),
+        ("vcf", "withdrawn_participant", 1, 0),
+    ]
+    found = where_found(world.url, [p.pseudonym, p.referral_id, platekey])
+    assert found <= REGISTER, f"re-delivery reached {sorted(found - REGISTER)}"

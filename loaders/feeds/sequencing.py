@@ -33,6 +33,7 @@ from loaders.ingest import (
 )
 from loaders.ingest.errors import FileError, RowError
 from loaders.ingest.validation import in_set, pattern, shown
+from loaders.ingest.withdrawn import withdrawn_no_further_use
 from loaders.reasons import FileReason, RowReason
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class ManifestEntry:
     file_type: str
     platekey: str
     sha256: str
+    referral_id: str = ""
 
 
 def manifest_entries(delivery_dir: Path) -> dict[str, ManifestEntry]:
@@ -78,7 +80,11 @@ def manifest_entries(delivery_dir: Path) -> dict[str, ManifestEntry]:
                 name, sha = r.get("file_name") or "", (r.get("sha256") or "").lower()
                 if name and _SHA.fullmatch(sha) and name not in out:
                     out[name] = ManifestEntry(
-                        name, r.get("file_type") or "", r.get("platekey") or "", sha
+                        name,
+                        r.get("file_type") or "",
+                        r.get("platekey") or "",
+                        sha,
+                        r.get("referral_id") or "",
                     )
     except (OSError, csv.Error):
         return {}
@@ -170,6 +176,25 @@ def load_qc(ctx: FileContext) -> None:
         w.write(vals, 1, escape=True)
 
 
+def refuse_withdrawn(ctx: FileContext) -> None:
+    """Issue 8: a file of a participant withdrawn with no_further_use is counted as one
+    delivered record, refused with reason withdrawn_participant, and never read or kept."""
+    ctx.delivered = 1
+    ctx.quarantine(
+        1,
+        RowReason.WITHDRAWN_PARTICIPANT,
+        "participant withdrew (no_further_use); file not loaded",
+        "",
+    )
+    # The file name carries their platekey or family: keep the ledger row, not the name
+    # (as loaders.withdraw does for files loaded before the withdrawal).
+    ctx.conn.execute(
+        "update ledger.files set path = regexp_replace(path, '[^/]*$', "
+        "'[withdrawn participant file ' || file_id || ']') where file_id = %s",
+        (ctx.file_id,),
+    )
+
+
 def _never_called(ctx: FileContext) -> None:  # pragma: no cover - mismatch raises first
     raise FileError(FileReason.CHECKSUM_MISMATCH, f"{ctx.path.name}: verified earlier")
 
@@ -183,13 +208,18 @@ def load_delivery(run: Run, delivery: Delivery) -> None:
             delivery, MANIFEST, "manifest", lambda ctx: load_delimited(ctx, manifest_spec(run, ctx))
         )
     entries = manifest_entries(folder)
+    withdrawn = {r for r, _ in withdrawn_no_further_use(run.conn, delivery.delivery_date)}
     verified = 0
     for name, entry in entries.items():
         if name_unsafe_reason(name):
             run.process(delivery, name, entry.file_type or "listed", _never_called)
             continue
         if entry.file_type == "qc":
-            run.process(delivery, name, "qc", load_qc, expected_sha256=entry.sha256)
+            if entry.referral_id in withdrawn:
+                handler = refuse_withdrawn
+            else:
+                handler = load_qc
+            run.process(delivery, name, "qc", handler, expected_sha256=entry.sha256)
             continue
         path = folder / name
         if unsafe_reason(run.landing, delivery.file_rel(name)) or not path.is_file():

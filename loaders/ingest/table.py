@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from loaders.ingest.errors import FileError, RowError, RowExcluded
 from loaders.ingest.ledger import COPY_BLOCK_ROWS, FileContext
 from loaders.ingest.parsing import Record, csv_records, pipe_records
+from loaders.ingest.withdrawn import withdrawn_no_further_use
 from loaders.reasons import FileReason, RowReason
 
 Values = list[str]
@@ -226,21 +227,12 @@ def _withdrawn_check(
     """Issue 8: a test on a record's delivered fields for participants withdrawn with
     `no_further_use` (their referral_id, or an NHS number whose pseudonym is theirs), or None
     when nobody is withdrawn. Runs before any other check, so the line of a withdrawn
-    participant is never kept in quarantine whatever else is wrong with it.
-
-    A withdrawal counts from its date (a delivery made earlier, loaded in the same run,
-    loads and is then removed by loaders.withdraw), and always once it has been applied
-    (audit.withdrawals), so a late, back-dated delivery cannot bring the participant back.
+    participant is never kept in quarantine whatever else is wrong with it. Who counts as
+    withdrawn: loaders.ingest.withdrawn.
     """
     if spec.table == "raw.withdrawals":
         return None
-    rows = ctx.conn.execute(
-        "select w.referral_id, w.participant_pseudonym from raw.withdrawals w "
-        "where w.withdrawal_option = 'no_further_use' and (w.withdrawal_date <= %s "
-        "or exists (select 1 from audit.withdrawals a where a.referral_id = w.referral_id "
-        "and a.withdrawal_option = 'no_further_use'))",
-        (ctx.delivery.delivery_date,),
-    ).fetchall()
+    rows = withdrawn_no_further_use(ctx.conn, ctx.delivery.delivery_date)
     rids = frozenset(r for r, _ in rows)
     pseudonyms = frozenset(p for _, p in rows)
     cols = list(zip(positions, spec.columns, strict=True))

@@ -25,7 +25,9 @@ from pathlib import Path
 
 import psycopg
 
+from loaders.feeds.sequencing import refuse_withdrawn
 from loaders.ingest import Delivery, FileContext, FileError, process_file
+from loaders.ingest.withdrawn import withdrawn_no_further_use
 from loaders.reasons import FileReason
 from loaders.reference_data import GRCH38_CONTIGS
 from loaders.variants.stats import VcfError, inspect_source, read_header, summarise
@@ -423,6 +425,11 @@ def process_genome(
                 raise FileError(FileReason.NOT_IN_MANIFEST, f"{file_name}: not in {MANIFEST}")
 
             handler = refuse
+        elif rows[0].get("referral_id") in {
+            r for r, _ in withdrawn_no_further_use(conn, delivery.delivery_date)
+        }:
+            # issue 8: a re-delivered genome of a withdrawn proband/participant is refused
+            handler = refuse_withdrawn
         out = process_file(
             conn, landing, delivery, file_name, "vcf", handler, expected_sha256=expected
         )
