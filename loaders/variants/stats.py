@@ -1,12 +1,19 @@
 """`bcftools stats -s -` figures (SN, TSTV, PSC) in one streaming pass, optionally sharded.
 
 Why this shape: a Python loop that does real work per record is far slower than htslib, so
-the hot loop only splits each line and counts *distinct site patterns*: the key
-(contig, allele class, genotype strings of every sample) goes into one Counter. Everything
-bcftools derives (variant types, Ts/Tv, het/hom, singletons, missing) is a pure function of
-that key, so it is computed once per distinct key at the end and multiplied by its count.
-Sharding by contig is then exact by construction: shards return raw Counters and depth sums,
-which add, and the expansion runs once on the merged total.
+no record gets a Python statement of its own. The file is inflated in multi-megabyte blocks
+of complete lines, and each block is counted by numpy (loaders.variants._fastcount) into
+*distinct site patterns*: the key (contig, REF, ALT, genotype strings of every sample) goes
+into one Counter, and FORMAT/DP is summed per sample. Everything bcftools derives (variant
+types, Ts/Tv, het/hom, singletons, missing) is a pure function of that key, so it is
+computed once per distinct key (`fold`) and multiplied by its count. A block the vectorised
+counter cannot take verbatim (odd columns, AD-only depth, bad bytes) is counted line by
+line (`_count_lines`) with identical results, and errors there name the file line.
+
+Sharding is exact by construction: with a tabix/CSI index, contigs are spread over processes
+by record count (greedy bin packing), each process inflates exactly its contigs' BGZF byte
+ranges (loaders.variants._bgzf), folds its patterns into a `Tally` of plain sums, and the
+tallies add. One process (`threads=1`) uses one core: inflation and counting share it.
 
 Definitions replicate bcftools 1.16 `vcfstats.c` (see `vartype` for allele/genotype rules):
 - a record is counted once in each of snvs/mnps/indels/others whose bit its ALT alleles set;
@@ -37,11 +44,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pysam
 
 from loaders.reasons import FileReason
+from loaders.variants._bgzf import BgzfError, inflate_range, read_index
+from loaders.variants._fastcount import WordCoder, count_block
 from loaders.variants.vartype import (
     GT_HAPL_A,
     GT_HAPL_R,
@@ -218,71 +228,74 @@ def index_contigs(src: VcfSource) -> list[str]:
         raise VcfError(src.path, f"cannot read index {src.index.name}: {exc}") from exc
 
 
-def _record_blocks(src: VcfSource, contig: str | None) -> Iterator[list[str]]:
-    """Data lines (no header, no newline) of the whole file, or of one contig through the
-    index, in lists of a few tens of thousands: the hot loop then runs over plain lists."""
-    if src.is_bcf:
-        with pysam.VariantFile(str(src.path)) as vf:
-            it = vf.fetch(contig) if contig is not None else vf
-            while batch := [str(rec).rstrip("\n") for rec in itertools.islice(it, 50_000)]:
-                yield batch
+#: Decompressed bytes handed to the block counter at a time (~20,000 WGS records).
+BLOCK = 1 << 22
+
+
+def _raw_pieces(src: VcfSource) -> Iterator[bytes]:
+    """Decompressed bytes of a whole text VCF, header included, in pieces of ~BLOCK."""
+    if src.compression == "bgzf":
+        yield from inflate_range(src.path, size=BLOCK)
         return
-    if contig is not None:
-        with pysam.TabixFile(str(src.path), index=str(src.index)) as tbx:
-            it = tbx.fetch(contig)
-            while batch := list(itertools.islice(it, 50_000)):
-                yield batch
-        return
-    rest = ""
-    in_header = True
-    for block in _decompressed_blocks(src):
-        lines = (rest + block).split("\n")
-        rest = lines.pop()
-        if in_header:
-            skip = 0
-            while skip < len(lines) and lines[skip][:1] == "#":
-                skip += 1
-            lines = lines[skip:]
-            if not lines:
-                continue
-            in_header = False
-        yield lines
-    if rest and not (in_header and rest[:1] == "#"):
-        yield [rest]
+    opener = gzip.open if src.compression == "gzip" else open
+    with opener(src.path, "rb") as fh:
+        while piece := fh.read(BLOCK):
+            yield piece
 
 
-def _record_lines(src: VcfSource, contig: str | None) -> Iterator[str]:
-    """Data lines one by one (for readers that need each line, e.g. candidate extraction)."""
-    for block in _record_blocks(src, contig):
-        yield from block
+def _line_blocks(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """Re-cut pieces at newlines: every block holds complete lines, each ending in b"\\n"
+    (a last line without one gets it added)."""
+    rest = b""
+    for piece in pieces:
+        buf = rest + piece if rest else piece
+        cut = buf.rfind(b"\n") + 1
+        rest = buf[cut:]
+        if cut:
+            yield buf[:cut]
+    if rest:
+        yield rest + b"\n"
 
 
-def _decompressed_blocks(src: VcfSource, size: int = 1 << 22) -> Iterator[str]:
-    """Decoded text blocks of a whole file, decompressed by a helper thread.
+def _skip_header(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """Drop the leading `#` lines of a whole-file block stream."""
+    it = iter(blocks)
+    for buf in it:
+        pos = 0
+        while pos < len(buf) and buf[pos] == 35:  # '#'
+            pos = buf.index(b"\n", pos) + 1
+        if pos < len(buf):
+            yield buf[pos:] if pos else buf
+            break
+    yield from it
 
-    zlib releases the GIL while inflating, so the thread overlaps decompression with the
-    parsing loop: the one-process pass then costs little more than the parsing itself.
-    Errors in the thread (truncated gzip, bad UTF-8) are re-raised in the reader.
+
+def _bcf_blocks(src: VcfSource, contig: str | None) -> Iterator[bytes]:
+    """BCF records as VCF text blocks (htslib formats each record)."""
+    with pysam.VariantFile(str(src.path)) as vf:
+        it = vf.fetch(contig) if contig is not None else vf
+        while batch := [str(rec) for rec in itertools.islice(it, 20_000)]:
+            yield "".join(batch).encode("utf-8")
+
+
+def _in_thread(pieces: Iterator[bytes]) -> Iterator[bytes]:
+    """Run a piece iterator (decompression) in a helper thread, a few pieces ahead.
+
+    zlib releases the GIL while inflating, so with a second core the inflation overlaps the
+    counting. Used only when the caller was given more than one core (`threads` > 1) but the
+    file cannot be sharded (no index, or plain gzip): `threads=1` means one core. Errors in
+    the thread are re-raised in the reader.
     """
     q: queue.Queue = queue.Queue(maxsize=4)
     done = object()
     stop = threading.Event()
 
     def work() -> None:
-        opener = gzip.open if src.compression != "none" else open
         try:
-            with opener(src.path, "rb") as fh:
-                tail = b""
-                while not stop.is_set():
-                    b = fh.read(size)
-                    if not b:
-                        break
-                    b = tail + b
-                    cut = b.rfind(b"\n") + 1
-                    tail = b[cut:]
-                    q.put(b[:cut].decode("utf-8"))
-                if tail:
-                    q.put(tail.decode("utf-8"))
+            for piece in pieces:
+                if stop.is_set():
+                    break
+                q.put(piece)
             q.put(done)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             q.put(exc)
@@ -306,15 +319,45 @@ def _decompressed_blocks(src: VcfSource, size: int = 1 << 22) -> Iterator[str]:
                 t.join(0.05)
 
 
+def _data_blocks(src: VcfSource, threaded: bool = False) -> Iterator[bytes]:
+    """Blocks of complete data lines (no header) of a whole VCF/BCF file."""
+    if src.is_bcf:
+        return _bcf_blocks(src, None)
+    pieces = _raw_pieces(src)
+    return _skip_header(_line_blocks(_in_thread(pieces) if threaded else pieces))
+
+
+def _record_lines(src: VcfSource, contig: str | None) -> Iterator[str]:
+    """Data lines one by one, without newline (for readers that need each line, e.g.
+    candidate extraction in tiering)."""
+    if contig is not None:
+        if src.is_bcf:
+            blocks: Iterable[bytes] = _bcf_blocks(src, contig)
+        else:
+            with pysam.TabixFile(str(src.path), index=str(src.index)) as tbx:
+                yield from tbx.fetch(contig)
+            return
+    else:
+        blocks = _data_blocks(src)
+    for buf in blocks:
+        lines = buf.decode("utf-8").split("\n")
+        lines.pop()
+        yield from lines
+
+
 # ---------------------------------------------------------------------------------------
 # the pass
 
 
 @dataclass
 class RawCounts:
-    """What one pass (or one shard) returns: pattern counts plus per-sample depth sums."""
+    """What one pass (or one shard) returns: pattern counts plus per-sample depth sums.
 
-    patterns: Counter = field(default_factory=Counter)  # (contig, ref, alt, gts) -> n
+    Pattern keys are `(contig, ref, alt, gt_1, ..., gt_n)` with the raw GT strings, or
+    `(contig, ref, alt)` for a record without GT (and for sites-only files).
+    """
+
+    patterns: Counter = field(default_factory=Counter)
     dp_sum: list[int] = field(default_factory=list)
     dp_n: list[int] = field(default_factory=list)
     records: int = 0
@@ -332,7 +375,7 @@ class RawCounts:
 
 def _format_layout(fmt: str) -> tuple[int | None, int | None, bool]:
     """(GT index, depth index, depth_is_AD) for a FORMAT string."""
-    keys = fmt.rstrip("\n").split(":")
+    keys = fmt.split(":")
     gi = keys.index("GT") if "GT" in keys else None
     if "DP" in keys:
         return gi, keys.index("DP"), False
@@ -341,134 +384,115 @@ def _format_layout(fmt: str) -> tuple[int | None, int | None, bool]:
     return gi, None, False
 
 
-def _add_depths(out: RawCounts, flat: list[str], nsamp: int) -> None:
-    """Vectorised FORMAT/DP sums for one chunk: `flat` holds nsamp strings per record.
+def _count_lines(buf: bytes, nsamp: int, out: RawCounts, where, seen: set | None) -> int:
+    """The per-line path for a block the vectorised counter declined: it accepts every
+    well-formed record and rejects the rest, naming the line (`where(k)` gives the location
+    of the block's k-th line)."""
+    try:
+        text = buf.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        k = buf.count(b"\n", 0, exc.start)
+        raise VcfError(*where(k, "not UTF-8 text")) from exc
+    lines = text.split("\n")
+    lines.pop()  # the block ends with a newline
+    if seen is not None:
+        seen.update(line.split("\t", 1)[0] for line in lines)
+    patterns, dp_sum, dp_n = out.patterns, out.dp_sum, out.dp_n
+    ncol = 9 + nsamp
+    layouts: dict[str, tuple[int | None, int | None, bool]] = {}
+    for k, line in enumerate(lines):
+        try:
+            f = line.split("\t")
+            if "" in f:
+                raise ValueError(f"empty column {f.index('') + 1}")
+            if not nsamp:
+                if len(f) < 8:
+                    raise ValueError(f"{len(f)} columns, expected at least 8")
+                patterns[(f[0], f[3], f[4])] += 1
+                continue
+            if len(f) != ncol:
+                raise ValueError(f"{len(f)} columns, expected {ncol}")
+            lay = layouts.get(f[8])
+            if lay is None:
+                lay = layouts[f[8]] = _format_layout(f[8])
+            gi, di, is_ad = lay
+            g = []
+            for j in range(nsamp):
+                p = f[9 + j].split(":")
+                if gi is not None:
+                    g.append(p[gi] if gi < len(p) else "")
+                if di is not None and di < len(p):
+                    d = p[di]
+                    if is_ad:
+                        vals = [int(x) for x in d.split(",") if x != "." and x != ""]
+                        if vals:
+                            dp_sum[j] += sum(vals)
+                            dp_n[j] += 1
+                    elif d != "." and d != "":
+                        v = int(d)
+                        if v < 0:
+                            raise ValueError(f"negative FORMAT/DP {v}")
+                        dp_sum[j] += v
+                        dp_n[j] += 1
+            patterns[(f[0], f[3], f[4], *g) if gi is not None else (f[0], f[3], f[4])] += 1
+        except (ValueError, IndexError) as exc:
+            raise VcfError(*where(k, f"malformed record: {exc}")) from exc
+    return len(lines)
 
-    Parsing one joined string in C (np.fromstring) is ~6x faster than converting a string
-    array; a missing depth `.` becomes -1 and is masked out.
-    """
-    if not flat:
-        return
-    text = " ".join(flat).replace(".", "-1")
-    vals = np.fromstring(text, dtype=np.int64, sep=" ")
-    if vals.size != len(flat) or (vals < -1).any():
-        raise ValueError("FORMAT/DP holds a value that is not a non-negative integer")
-    vals = vals.reshape(-1, nsamp)
-    ok = vals >= 0
-    sums = np.where(ok, vals, 0).sum(axis=0)
-    counts = ok.sum(axis=0)
-    for j in range(nsamp):
-        out.dp_sum[j] += int(sums[j])
-        out.dp_n[j] += int(counts[j])
 
-
-def count_lines(
+def count_blocks(
     path: str | os.PathLike,
-    blocks: Iterable[list[str]],
+    blocks: Iterable[bytes],
     nsamp: int,
     progress: bool = False,
     header_lines: int | None = None,
     shard: str | None = None,
+    out: RawCounts | None = None,
+    seen: set[str] | None = None,
 ) -> RawCounts:
-    """The hot loop: one pass over data lines (given in blocks), counting distinct patterns.
+    """One pass over blocks of data lines, counting distinct site patterns.
 
-    Kept deliberately plain because it runs once per record of a 5-million-record genome.
-    The fast path touches no sample in Python: when every sample column carries all the
-    FORMAT fields, `tail.replace(":", "\\t").split("\\t")` flattens them and slicing picks
-    every GT and every DP in C; depths are summed per block with numpy. Any other record
-    (truncated sample fields, AD-only depth, no GT) takes the per-sample path. Errors name
-    the file line when the whole text file is read (`header_lines` given), else the record
-    number within the shard.
+    Each block goes through the vectorised counter (loaders.variants._fastcount), which
+    handles well-formed records without a Python statement per line; a block it declines
+    is re-read line by line by `_count_lines`, with identical results. Errors name the file
+    line when the whole text file is read (`header_lines` given), else the record number
+    within the shard.
     """
-    out = RawCounts(dp_sum=[0] * nsamp, dp_n=[0] * nsamp)
-    patterns = out.patterns
-    dp_sum, dp_n = out.dp_sum, out.dp_n
-    fmt_cache: dict[str, tuple[int | None, int | None, bool, int]] = {}
-    ncol = 9 + nsamp if nsamp else None
-    tabs = nsamp - 1
-    rng = range(nsamp)
+    if out is None:
+        out = RawCounts(dp_sum=[0] * nsamp, dp_n=[0] * nsamp)
+    coder = WordCoder()
     n = 0
     next_report = CHUNK
     t0 = time.monotonic()
     it = iter(blocks)
+
+    def where(k: int, reason: str) -> tuple:
+        if header_lines is not None:
+            return path, reason, header_lines + n + k + 1
+        inside = f" of contig {shard}" if shard else ""
+        return path, f"record {n + k + 1:,}{inside}: {reason}"
+
     while True:
         try:
-            chunk = next(it, None)
-        except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError) as exc:
+            buf = next(it, None)
+        except (OSError, EOFError, zlib.error, ValueError) as exc:
             # (pysam reports a BGZF block cut short as ValueError "iteration failed")
             raise VcfError(
                 path,
                 f"unreadable after record {n:,} (truncated or corrupt): {exc}",
                 code=FileReason.UNREADABLE_GZIP,
             ) from exc
-        if chunk is None:
+        if buf is None:
             break
-        depths: list[str] = []
-        for k, line in enumerate(chunk):
-            try:
-                if nsamp:
-                    f = line.split("\t", 9)
-                    if len(f) == 10 and f[9].count("\t") == tabs:
-                        fmt = f[8]
-                        lay = fmt_cache.get(fmt)
-                        if lay is None:
-                            gi_, di_, ad_ = _format_layout(fmt)
-                            lay = fmt_cache[fmt] = (gi_, di_, ad_, fmt.count(":") + 1)
-                        gi, di, is_ad, nf = lay
-                        if gi is not None and not is_ad and "" not in f:
-                            flat = f[9].replace(":", "\t").split("\t")
-                            if len(flat) == nf * nsamp and "" not in flat:
-                                if di is not None:
-                                    depths.extend(flat[di::nf])
-                                patterns[(f[0], f[3], f[4], tuple(flat[gi::nf]))] += 1
-                                continue
-                # the general path
-                f = line.split("\t")
-                if "" in f:
-                    raise ValueError(f"empty column {f.index('') + 1}")
-                if not nsamp:
-                    if len(f) < 8:
-                        raise ValueError(f"{len(f)} columns, expected at least 8")
-                    patterns[(f[0], f[3], f[4], None)] += 1
-                    continue
-                if len(f) != ncol:
-                    raise ValueError(f"{len(f)} columns, expected {ncol}")
-                gi, di, is_ad = _format_layout(f[8])
-                g = []
-                for j in rng:
-                    p = f[9 + j].split(":")
-                    if gi is not None:
-                        g.append(p[gi] if gi < len(p) else "")
-                    if di is not None and di < len(p):
-                        d = p[di]
-                        if is_ad:
-                            vals = [int(x) for x in d.split(",") if x != "." and x != ""]
-                            if vals:
-                                dp_sum[j] += sum(vals)
-                                dp_n[j] += 1
-                        elif d != "." and d != "":
-                            dp_sum[j] += int(d)
-                            dp_n[j] += 1
-                gts = tuple(g) if gi is not None else None
-                patterns[(f[0], f[3], f[4], gts)] += 1
-            except (ValueError, IndexError) as exc:
-                if header_lines is not None:
-                    raise VcfError(
-                        path, f"malformed record: {exc}", line=header_lines + n + k + 1
-                    ) from exc
-                where = f" of contig {shard}" if shard else ""
-                raise VcfError(path, f"malformed record {n + k + 1}{where}: {exc}") from exc
-        try:
-            _add_depths(out, depths, nsamp)
-        except ValueError as exc:
-            first = header_lines + n + 1 if header_lines is not None else n + 1
-            raise VcfError(path, f"records from line {first}: {exc}") from exc
-        n += len(chunk)
+        got = count_block(buf, nsamp, out.patterns, out.dp_sum, out.dp_n, coder, seen)
+        if got is None:
+            got = _count_lines(buf, nsamp, out, where, seen)
+        n += got
         if progress and n >= next_report:
             next_report += CHUNK
             rate = n / max(time.monotonic() - t0, 1e-9)
             print(f"  {n:,} records ({rate:,.0f}/s)", file=sys.stderr, flush=True)
-    out.records = n
+    out.records += n
     return out
 
 
@@ -489,9 +513,9 @@ _SITE_KEYS = (
 )
 
 
-@dataclass(frozen=True)
-class AlleleClass:
-    """Everything bcftools derives from REF and ALT."""
+class AlleleClass(NamedTuple):
+    """Everything bcftools derives from REF and ALT (a NamedTuple: built once per distinct
+    REF/ALT pair, tens of thousands of times per genome, so construction cost matters)."""
 
     line_type: int
     n_allele: int
@@ -615,20 +639,91 @@ def infer_sex(x_het: int, x_hom_alt: int, x_hap_alt: int) -> str:
     return "male" if ratio < 0.2 else "female"
 
 
-def expand(raw: RawCounts, sample_names: list[str]) -> Summary:
-    """Turn pattern counts into the bcftools figures (the exact, order-free reduction)."""
-    nsamp = len(sample_names)
-    site = dict.fromkeys(_SITE_KEYS, 0)
-    per_contig: dict[str, dict[str, int]] = {}
-    per_sample = [[0] * N_SLOTS for _ in range(nsamp)]
-    x_hap_alt = [0] * nsamp
-    cls_cache: dict[tuple[str, str], AlleleClass] = {}
-    inc_cache: dict[tuple[AlleleClass, str], tuple[list[int], bool]] = {}
-    for (contig, ref, alt, gts), n in raw.patterns.items():
-        key = (ref, alt)
-        cls = cls_cache.get(key)
-        if cls is None:
-            cls = cls_cache[key] = classify_alleles(ref, alt)
+@dataclass
+class Tally:
+    """Additive sums from which every reported figure follows.
+
+    Each is a sum over records, so the tallies of disjoint parts of a file (the contig
+    shards) add up to the tally of the whole: a shard worker folds its own patterns and
+    returns a few hundred integers instead of its pattern Counter.
+    """
+
+    site: dict[str, int]
+    per_contig: dict[str, dict[str, int]]
+    per_sample: list[list[int]]  # N_SLOTS counters per sample
+    x_hap_alt: list[int]
+    dp_sum: list[int]
+    dp_n: list[int]
+
+    @classmethod
+    def empty(cls, nsamp: int) -> Tally:
+        return cls(
+            dict.fromkeys(_SITE_KEYS, 0),
+            {},
+            [[0] * N_SLOTS for _ in range(nsamp)],
+            [0] * nsamp,
+            [0] * nsamp,
+            [0] * nsamp,
+        )
+
+    def merge(self, other: Tally) -> None:
+        for k, v in other.site.items():
+            self.site[k] += v
+        for contig, counts in other.per_contig.items():
+            mine = self.per_contig.setdefault(contig, dict.fromkeys(counts, 0))
+            for k, v in counts.items():
+                mine[k] += v
+        for row, add in zip(self.per_sample, other.per_sample, strict=True):
+            for s, v in enumerate(add):
+                row[s] += v
+        for mine_, add_ in (
+            (self.x_hap_alt, other.x_hap_alt),
+            (self.dp_sum, other.dp_sum),
+            (self.dp_n, other.dp_n),
+        ):
+            for i, v in enumerate(add_):
+                mine_[i] += v
+
+
+def fold(raw: RawCounts, tally: Tally) -> Tally:
+    """Add the bcftools figures of `raw`'s patterns to `tally` (exact and order-free).
+
+    Two stages keep this cheap on a genome's few hundred thousand patterns: the first pass
+    only folds patterns (one dict update each) into per-(contig, allele class) record counts
+    and per-(chrX SNP?, allele class, genotypes) counts - the contig itself no longer
+    matters for per-sample figures, so ~25 contigs collapse into one; the second pass does
+    the per-sample work once per folded pattern. Allele classes are shared by every
+    (REF, ALT) that classifies identically, so thousands of distinct indels become a handful.
+    Raises ValueError for a GT naming an allele its record does not have.
+    """
+    site, per_contig = tally.site, tally.per_contig
+    per_sample, x_hap_alt = tally.per_sample, tally.x_hap_alt
+    class_id: dict[tuple[str, str], int] = {}
+    canon: dict[tuple, int] = {}
+    classes: list[AlleleClass] = []
+    by_contig: dict[tuple[str, int], int] = {}
+    folded: dict[tuple, int] = {}
+    for pattern, n in raw.patterns.items():
+        contig, ref, alt = pattern[:3]
+        ra = (ref, alt)
+        cid = class_id.get(ra)
+        if cid is None:
+            # indels with different sequences but the same types and first bases behave
+            # identically from here on (lengths are not reported): one id for all of them
+            cls = classify_alleles(ref, alt)
+            same = (cls.line_type, cls.n_allele, cls.site, cls.types, cls.bases)
+            cid = canon.get(same)
+            if cid is None:
+                cid = canon[same] = len(classes)
+                classes.append(cls)
+            class_id[ra] = cid
+        ck = (contig, cid)
+        by_contig[ck] = by_contig.get(ck, 0) + n
+        if len(pattern) > 3:
+            fk = (contig in X_CONTIGS and classes[cid].line_type == VCF_SNP, cid, pattern[3:])
+            folded[fk] = folded.get(fk, 0) + n
+    for (contig, cid), n in by_contig.items():
+        cls = classes[cid]
         for name, v in zip(_SITE_KEYS, cls.site, strict=True):
             if v:
                 site[name] += v * n
@@ -638,34 +733,42 @@ def expand(raw: RawCounts, sample_names: list[str]) -> Summary:
         pc["records"] += n
         pc["snvs"] += cls.site[2] * n
         pc["indels"] += cls.site[4] * n
-        if gts is None:
-            continue
-        is_x = contig in X_CONTIGS
+    # per (class, GT string): the slot increments, the non-zero slots, whether non-ref
+    inc_cache: dict[tuple[int, str], tuple[list[int], tuple, bool]] = {}
+    for (x_snp, cid, gts), n in folded.items():
         n_nref = 0
         i_nref = -1
         for i, gt in enumerate(gts):
-            ik = (cls, gt)
+            ik = (cid, gt)
             got = inc_cache.get(ik)
             if got is None:
-                got = inc_cache[ik] = sample_increments(cls, gt)
-            inc, nonref = got
+                inc, nonref = sample_increments(classes[cid], gt)
+                got = inc_cache[ik] = (inc, tuple(s for s in range(10) if inc[s]), nonref)
+            inc, slots, nonref = got
             row = per_sample[i]
-            for s in range(10):
-                if inc[s]:
-                    row[s] += inc[s] * n
+            for s in slots:
+                row[s] += inc[s] * n
             if nonref:
                 n_nref += 1
                 i_nref = i
-            if is_x and cls.line_type == VCF_SNP:
+            if x_snp:
                 row[S_XHET] += inc[S_HET] * n
                 row[S_XHOMAA] += inc[S_HOMAA] * n
                 x_hap_alt[i] += inc[S_HAPA] * n
         if n_nref == 1:
             per_sample[i_nref][S_SNGL] += n
+    for i, v in enumerate(raw.dp_sum):
+        tally.dp_sum[i] += v
+        tally.dp_n[i] += raw.dp_n[i]
+    return tally
+
+
+def finish(tally: Tally, sample_names: list[str]) -> Summary:
+    """The reported figures (means, ratios, inferred sex) from a whole file's tally."""
     samples: dict[str, dict] = {}
     for i, name in enumerate(sample_names):
-        row = per_sample[i]
-        mean = raw.dp_sum[i] / raw.dp_n[i] if raw.dp_n and raw.dp_n[i] else 0.0
+        row = tally.per_sample[i]
+        mean = tally.dp_sum[i] / tally.dp_n[i] if tally.dp_n[i] else 0.0
         xh, xa = row[S_XHET], row[S_XHOMAA]
         samples[name] = {
             "ref_hom": row[S_HOMRR],
@@ -682,55 +785,155 @@ def expand(raw: RawCounts, sample_names: list[str]) -> Summary:
             "chrx_het": xh,
             "chrx_hom_alt": xa,
             "chrx_het_ratio": round(xh / (xh + xa), 4) if xh + xa else None,
-            "inferred_sex": infer_sex(xh, xa, x_hap_alt[i]),
+            "inferred_sex": infer_sex(xh, xa, tally.x_hap_alt[i]),
         }
-    return Summary(site, per_contig, samples)
+    return Summary(dict(tally.site), dict(tally.per_contig), samples)
+
+
+def expand(raw: RawCounts, sample_names: list[str]) -> Summary:
+    """Turn pattern counts into the bcftools figures (fold, then finish)."""
+    return finish(fold(raw, Tally.empty(len(sample_names))), sample_names)
 
 
 # ---------------------------------------------------------------------------------------
 # entry points
 
 
-def _count_shard(args: tuple[str, str | None, int]) -> RawCounts:
-    path, contig, nsamp = args
+def plan_shards(weights: dict[str, int], k: int) -> list[list[str]]:
+    """Split contigs over k workers so that they finish together: greedy bin packing
+    (largest first, each onto the least-loaded worker), which is within a few percent of
+    even for a genome's contigs, unlike contig order (chr1-chr12 against the rest)."""
+    bins: list[list[str]] = [[] for _ in range(k)]
+    loads = [0] * k
+    for name in sorted(weights, key=lambda c: (-weights[c], c)):
+        i = loads.index(min(loads))
+        bins[i].append(name)
+        loads[i] += weights[name]
+    return [b for b in bins if b]
+
+
+#: One contig of a shard: (file-order rank, name, begin and end virtual offsets, records).
+_Part = tuple[int, str, int, int, int | None]
+
+
+def _count_contigs(args: tuple[str, int, bool, list[_Part], bool]) -> Tally:
+    """A shard: count each of its contigs from exactly its indexed byte range and fold the
+    patterns into a tally (which adds across shards, unlike nothing else would so cheaply).
+
+    Every record must belong to the contig, and the count must equal the index's own (when
+    it records one), so a stale index or an unsorted file is an error, not a silent miscount.
+    """
+    path, nsamp, is_bcf, parts, progress = args
     src = inspect_source(path)
-    return count_lines(path, _record_blocks(src, contig), nsamp, shard=contig)
+    raw = RawCounts(dp_sum=[0] * nsamp, dp_n=[0] * nsamp)
+    for _rank, name, beg, end, expected in parts:
+        if is_bcf:
+            blocks: Iterable[bytes] = _bcf_blocks(src, name)
+        else:
+            blocks = _line_blocks(inflate_range(path, beg, end, size=BLOCK))
+        before = raw.records
+        seen: set[str] = set()
+        count_blocks(path, blocks, nsamp, shard=name, out=raw, seen=seen)
+        stray = sorted(seen - {name})
+        if stray:
+            raise VcfError(
+                path,
+                f"a record of contig {stray[0]} lies in the indexed range of {name}: "
+                "the file is not sorted by contig or the index is stale",
+            )
+        got = raw.records - before
+        if expected is not None and got != expected:
+            raise VcfError(
+                path,
+                f"contig {name} has {got:,} records but the index says {expected:,}: "
+                "the index is stale",
+            )
+        if progress:
+            print(f"  {name}: {got:,} records", file=sys.stderr, flush=True)
+    try:
+        return fold(raw, Tally.empty(nsamp))
+    except ValueError as exc:
+        raise VcfError(path, f"malformed genotype: {exc}") from exc
+
+
+def _sharded(src: VcfSource, nsamp: int, threads: int, progress: bool) -> Tally:
+    """Count an indexed file on `threads` cores, each taking a balanced set of contigs.
+
+    Text VCFs are read straight from each contig's BGZF byte range (the index's pseudo-bin);
+    BCFs through pysam's region fetch. threads-1 worker processes take a shard each and this
+    process takes the last, so no core idles; their tallies add. `per_contig` is put back
+    in file order, matching the single-process pass.
+    """
+    if src.compression != "bgzf":
+        raise VcfError(
+            src.path,
+            "an index is present but the file is not BGZF-compressed",
+            code=FileReason.NOT_BGZF,
+        )
+    if src.is_bcf:
+        parts = [(i, name, 0, 0, None) for i, name in enumerate(index_contigs(src))]
+        weights = {p[1]: 1 for p in parts}
+    else:
+        try:
+            indexed = read_index(src.index)
+        except BgzfError as exc:
+            raise VcfError(src.path, f"cannot read index {src.index.name}: {exc}") from exc
+        parts = [(i, c.name, c.beg, c.end, c.records) for i, c in enumerate(indexed)]
+        if all(c.records is not None for c in indexed):
+            weights = {c.name: c.records for c in indexed}
+        else:  # no pseudo-bin: compressed bytes stand in for records
+            weights = {c.name: (c.end >> 16) - (c.beg >> 16) + 1 for c in indexed}
+    by_name = {p[1]: p for p in parts}
+    # heaviest first: this process takes the last (lightest) shard, as it also does the
+    # serial work (header, index, merge)
+    shards = [
+        sorted(by_name[n] for n in names)
+        for names in sorted(
+            plan_shards(weights, threads), key=lambda b: -sum(weights[n] for n in b)
+        )
+    ]
+    jobs = [(str(src.path), nsamp, src.is_bcf, s, progress) for s in shards]
+    tally = Tally.empty(nsamp)
+    if len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=len(jobs) - 1, mp_context=get_context("fork")) as pool:
+            futures = [pool.submit(_count_contigs, job) for job in jobs[:-1]]
+            tally.merge(_count_contigs(jobs[-1]))
+            for fut in futures:
+                tally.merge(fut.result())
+    elif jobs:
+        tally.merge(_count_contigs(jobs[0]))
+    rank = {p[1]: p[0] for p in parts}
+    order = sorted(tally.per_contig, key=lambda c: rank.get(c, len(rank)))
+    tally.per_contig = {c: tally.per_contig[c] for c in order}
+    return tally
 
 
 def summarise(path: str | os.PathLike, threads: int = 1, progress: bool = False) -> Summary:
     """Summarise a VCF/BCF (plain, gzip or BGZF; any contigs; any number of samples).
 
-    With an index and threads > 1 the file is sharded by contig over `threads` processes;
-    the merged result is identical to the single-process one (see module docstring).
+    `threads` is the number of cores to use. With an index and threads > 1 the file is
+    sharded by contig over `threads` processes; without one, a second core inflates the file
+    while the first counts. Every mode gives the identical result (see module docstring).
     """
     src = inspect_source(path)
     header = read_header(src)
     nsamp = len(header.samples)
     if threads > 1 and src.index is not None:
-        contigs = index_contigs(src)
-        raw = RawCounts(dp_sum=[0] * nsamp, dp_n=[0] * nsamp)
-        jobs = [(str(src.path), c, nsamp) for c in contigs]
-        ctx = get_context("fork")
-        with ProcessPoolExecutor(max_workers=threads, mp_context=ctx) as pool:
-            for done, part in enumerate(pool.map(_count_shard, jobs), start=1):
-                raw.merge(part)
-                if progress:
-                    print(
-                        f"  contig {done}/{len(jobs)}: {raw.records:,} records",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-    else:
-        if src.index is not None and src.compression != "bgzf":
-            raise VcfError(
-                src.path,
-                "an index is present but the file is not BGZF-compressed",
-                code=FileReason.NOT_BGZF,
-            )
-        offset = None if src.is_bcf else len(header.lines) + 1
-        raw = count_lines(
-            src.path, _record_blocks(src, None), nsamp, progress=progress, header_lines=offset
+        return finish(_sharded(src, nsamp, threads, progress), header.samples)
+    if src.index is not None and src.compression != "bgzf":
+        raise VcfError(
+            src.path,
+            "an index is present but the file is not BGZF-compressed",
+            code=FileReason.NOT_BGZF,
         )
+    offset = None if src.is_bcf else len(header.lines) + 1
+    raw = count_blocks(
+        src.path,
+        _data_blocks(src, threaded=threads > 1),
+        nsamp,
+        progress=progress,
+        header_lines=offset,
+    )
     try:
         return expand(raw, header.samples)
     except ValueError as exc:  # e.g. a GT naming an allele the record does not have
