@@ -955,10 +955,8 @@ def create_app(url: str, role: str | None = q.REPORTING_ROLE) -> Dash:
     return app
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Serve the dashboard on localhost (see module docstring)."""
-    from loaders import db
-
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of `python -m dashboards.app` (also checked by the compose test)."""
     parser = argparse.ArgumentParser(prog="python -m dashboards.app", description=TITLE)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8050)
@@ -975,6 +973,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     who.add_argument(
         "--no-role", action="store_true", help="do not switch role (development server only)"
     )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve the dashboard on localhost (see module docstring)."""
+    from loaders import db
+
+    parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -49,7 +49,7 @@ def _shell_steps(cmd: list[str]) -> list[list[str]]:
 
 def test_services_are_the_production_shape(compose) -> None:
     services = compose["services"]
-    assert set(services) == {"warehouse-db", "redis", *AIRFLOW_SERVICES}
+    assert set(services) == {"warehouse-db", "redis", "dashboard", *AIRFLOW_SERVICES}
     assert services["warehouse-db"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
     for name in AIRFLOW_SERVICES:
@@ -141,3 +141,19 @@ def test_secrets_come_from_the_uncommitted_env_file(compose) -> None:
     gitignore = (PROJECT_ROOT / ".gitignore").read_text(encoding="utf-8").split()
     assert ".env" in gitignore
     assert not re.search(r"^(GWH_PSEUDONYM_KEY|POSTGRES_PASSWORD)=\S", example, flags=re.M)
+
+
+def test_dashboard_service_serves_the_project_dashboard(compose) -> None:
+    """The dashboard runs this project's app with arguments its own parser accepts, on the
+    image the Airflow services use, after the warehouse exists."""
+    from dashboards.app import build_parser
+
+    service = compose["services"]["dashboard"]
+    command = _command(service)
+    assert command[:3] == ["python", "-m", "dashboards.app"]
+    args = build_parser().parse_args(command[3:])
+    assert args.host == "0.0.0.0" and args.port == 8050
+    assert "8050:8050" in service["ports"]
+    assert service["image"] == compose["services"]["airflow-worker"]["image"]
+    assert "WAREHOUSE_URL" in service["environment"]
+    assert "airflow-init" in service["depends_on"]
