@@ -29,6 +29,7 @@ Definitions replicate bcftools 1.16 `vcfstats.c` (see `vartype` for allele/genot
 
 from __future__ import annotations
 
+import gc
 import gzip
 import itertools
 import logging
@@ -895,11 +896,19 @@ def _sharded(src: VcfSource, nsamp: int, threads: int, progress: bool) -> Tally:
     jobs = [(str(src.path), nsamp, src.is_bcf, s, progress) for s in shards]
     tally = Tally.empty(nsamp)
     if len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=len(jobs) - 1, mp_context=get_context("fork")) as pool:
-            futures = [pool.submit(_count_contigs, job) for job in jobs[:-1]]
-            tally.merge(_count_contigs(jobs[-1]))
-            for fut in futures:
-                tally.merge(fut.result())
+        # Forked workers share this process's heap copy-on-write; freezing it keeps the
+        # collector from touching (and so copying) every inherited object in each worker.
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(
+                max_workers=len(jobs) - 1, mp_context=get_context("fork")
+            ) as pool:
+                futures = [pool.submit(_count_contigs, job) for job in jobs[:-1]]
+                tally.merge(_count_contigs(jobs[-1]))
+                for fut in futures:
+                    tally.merge(fut.result())
+        finally:
+            gc.unfreeze()
     elif jobs:
         tally.merge(_count_contigs(jobs[0]))
     rank = {p[1]: p[0] for p in parts}
