@@ -37,29 +37,10 @@ sys.path.insert(0, str(ROOT))
 from loaders import db, nhs  # noqa: E402
 from loaders.ingest import load_landing  # noqa: E402
 from loaders.ingest.validation import icd10_hes  # noqa: E402
+from loaders.simulator.hes import APC_HEADER  # noqa: E402
 
-APC_COLS = (
-    [
-        "NEWNHSNO",
-        "SEX",
-        "PROCODE",
-        "EPIKEY",
-        "ADMIDATE",
-        "EPISTART",
-        "EPIEND",
-        "DISDATE",
-        "EPIORDER",
-        "ADMIMETH",
-        "ADMISORC",
-        "DISMETH",
-        "DISDEST",
-        "CLASSPAT",
-        "MAINSPEF",
-        "TRETSPEF",
-    ]
-    + [f"DIAG_4_{i:02d}" for i in range(1, 21)]
-    + [f"OPERTN_4_{i:02d}" for i in range(1, 25)]
-)
+# The delivered HES APC layout (feeds.md), as the simulator writes it.
+APC_COLS = APC_HEADER
 MONTH = "2024-12"
 
 
