@@ -33,6 +33,7 @@ from pathlib import Path
 import psycopg
 
 from loaders.config import PROJECT_ROOT, state_dir
+from loaders.console import make_console
 
 DEMO_DATABASE = "gwh_demo"
 NIGHTLY = "gwh_nightly"
@@ -450,12 +451,11 @@ def run_demo(
     console=None,
 ) -> DemoResult:
     """Everything `gwh demo` does; returns the per-step times and ground-truth checks."""
-    from rich.console import Console
 
     from loaders import db
     from loaders.simulator.simulate import simulate
 
-    console = console or Console()
+    console = console or make_console()
     home = state_dir()
     demo_dir = home / "demo"
     logs = demo_dir / "logs"
@@ -522,9 +522,8 @@ def run_demo(
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from rich.console import Console
 
-    console = Console()
+    console = make_console()
     t0 = time.monotonic()
     try:
         result = run_demo(args.participants, args.nights, args.seed, args.database, console)

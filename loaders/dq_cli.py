@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from loaders import db, dq
+from loaders.console import make_console
 
 
 def print_report(report: dq.DqReport, console: Console) -> None:
@@ -44,7 +45,7 @@ def print_report(report: dq.DqReport, console: Console) -> None:
 
 
 def cmd_dq(args: argparse.Namespace) -> int:
-    console = Console()
+    console = make_console()
     url = db.warehouse_url()
     stages = dq.STAGES if args.suite == "all" else (args.suite,)
     run_id = args.run_id or dq.new_run_id()

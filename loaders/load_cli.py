@@ -13,6 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
+from loaders.console import make_console
 from loaders.ingest import FEED_ORDER, LoadReport, load_landing
 from loaders.ingest.runner import SchemaMissing
 from loaders.pseudonymise import PseudonymKeyMissing
@@ -90,12 +91,11 @@ def render_summary(report: LoadReport, console) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from loaders import db
 
-    console = Console(stderr=args.json)
+    console = make_console(stderr=args.json)
     url = args.url or db.warehouse_url()
     try:
         if args.json:

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from loaders.console import make_console
 from loaders.reference_data import genes
 from loaders.simulator import catalogue as cat
 from loaders.simulator import cohort as co
@@ -250,7 +251,7 @@ def simulate(
             shutil.rmtree(d)
     landing.mkdir(parents=True)
     truth.mkdir(parents=True)
-    console = console or Console(stderr=True)
+    console = console or make_console(stderr=True)
 
     streams = co.Streams(seed)
     night_list = co.night_dates(nights)
