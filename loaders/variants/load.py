@@ -30,7 +30,7 @@ from loaders.ingest import Delivery, FileContext, FileError, process_file
 from loaders.ingest.withdrawn import withdrawn_no_further_use
 from loaders.reasons import FileReason
 from loaders.reference_data import GRCH38_CONTIGS
-from loaders.variants.stats import VcfError, inspect_source, read_header, summarise
+from loaders.variants.stats import SITE_KEYS, VcfError, inspect_source, read_header, summarise
 from loaders.variants.tiering import (
     Candidate,
     Panel,
@@ -164,23 +164,8 @@ def participants_from_db(conn: psycopg.Connection, family_id: str) -> list[dict[
 # writing
 
 
-SUMMARY_COLS = [
-    "file_name",
-    "family_id",
-    "sample_type",
-    "n_samples",
-    "records",
-    "no_alts",
-    "snvs",
-    "mnps",
-    "indels",
-    "others",
-    "multiallelic_sites",
-    "multiallelic_snv_sites",
-    "transitions",
-    "transversions",
-    "ts_tv",
-]
+# raw.variant_summaries: the file's identity, then the SN/TSTV figures in stats' order.
+SUMMARY_COLS = ["file_name", "family_id", "sample_type", "n_samples", *SITE_KEYS, "ts_tv"]
 SAMPLE_COLS = [
     "platekey",
     "referral_id",

@@ -500,7 +500,7 @@ def count_blocks(
 # ---------------------------------------------------------------------------------------
 # expansion: pattern counts -> bcftools figures
 
-_SITE_KEYS = (
+SITE_KEYS = (
     "records",
     "no_alts",
     "snvs",
@@ -520,7 +520,7 @@ class AlleleClass(NamedTuple):
 
     line_type: int
     n_allele: int
-    site: tuple[int, ...]  # increments in _SITE_KEYS order
+    site: tuple[int, ...]  # increments in SITE_KEYS order
     types: tuple[int, ...]  # per allele index (0 = REF, type 0)
     lengths: tuple[int, ...]
     bases: tuple[int, ...]  # acgt2int of each allele's first base
@@ -659,7 +659,7 @@ class Tally:
     @classmethod
     def empty(cls, nsamp: int) -> Tally:
         return cls(
-            dict.fromkeys(_SITE_KEYS, 0),
+            dict.fromkeys(SITE_KEYS, 0),
             {},
             [[0] * N_SLOTS for _ in range(nsamp)],
             [0] * nsamp,
@@ -725,7 +725,7 @@ def fold(raw: RawCounts, tally: Tally) -> Tally:
             folded[fk] = folded.get(fk, 0) + n
     for (contig, cid), n in by_contig.items():
         cls = classes[cid]
-        for name, v in zip(_SITE_KEYS, cls.site, strict=True):
+        for name, v in zip(SITE_KEYS, cls.site, strict=True):
             if v:
                 site[name] += v * n
         pc = per_contig.get(contig)
