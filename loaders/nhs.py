@@ -7,6 +7,7 @@ Used by the simulator (to make valid numbers in the reserved 999 range) and by t
 from __future__ import annotations
 
 import random
+from operator import mul
 
 WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 TEST_RANGE_PREFIX = "999"
@@ -14,7 +15,9 @@ TEST_RANGE_PREFIX = "999"
 
 def check_digit(first_nine: str) -> int | None:
     """The Modulus 11 check digit for 9 digits, or None when the result is 10 (unusable)."""
-    total = sum(int(d) * w for d, w in zip(first_nine, WEIGHTS, strict=True))
+    if len(first_nine) != 9:
+        raise ValueError("check_digit needs exactly 9 digits")
+    total = sum(map(mul, map(int, first_nine), WEIGHTS))
     digit = 11 - (total % 11)
     if digit == 11:
         return 0

@@ -14,7 +14,6 @@ the loaders refuse to run, unless the caller asks for the published demo key exp
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import os
@@ -106,7 +105,7 @@ class Pseudonymiser:
         """The pseudonym of an already validated, space-free NHS number."""
         p = self._cache.get(nhs_number)
         if p is None:
-            p = hmac.new(self._key, nhs_number.encode("ascii"), hashlib.sha256).hexdigest()
+            p = hmac.digest(self._key, nhs_number.encode("ascii"), "sha256").hex()
             self._cache[nhs_number] = p
         return p
 
