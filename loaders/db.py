@@ -65,6 +65,10 @@ def _embedded_server_url() -> str:
     """
     import pgserver  # imported lazily: only needed when no other server answers
 
+    # pgserver logs every initdb/pg_ctl command line at INFO, and once more from an atexit
+    # hook, when the process's log streams may already be closed (a "Logging error" at the
+    # end of a pytest run): its warnings and errors are all we want.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     pgdata = state_dir() / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode=None)
