@@ -1,9 +1,11 @@
 """hes/<YYYY-MM>/hes_apc.txt, hes_op.txt, hes_ae.txt (feeds.md, pipe-delimited).
 
-The volume feed (year-to-date, monthly): every check here is a set lookup or a cached date
-parse, NEWNHSNO is validated and hashed once per distinct number, and rows go to COPY in
-pre-formatted text blocks. Raw columns are the HES field names lowercased, with NEWNHSNO
-replaced by participant_pseudonym. OPCS `-` (no procedure) is kept as delivered.
+The volume feed (year-to-date, monthly, ~1M APC rows). The specs below are all the loaders
+know of it: the block path of `load_delimited` (loaders/ingest/blocks.py) checks whole
+blocks of records against them and loads by binary COPY; every check is a set lookup, a
+date or NHS number checked once per distinct value, or a declared date-order rule.
+Raw columns are the HES field names lowercased, with NEWNHSNO replaced by
+participant_pseudonym. OPCS `-` (no procedure) is kept as delivered.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 from functools import cache
 from itertools import product
 
-from loaders.ingest import Col, Delivery, FileContext, Run, TableSpec, load_delimited
+from loaders.ingest import Col, DateOrder, Delivery, FileContext, Run, TableSpec, load_delimited
 from loaders.ingest.errors import RowError
 from loaders.ingest.validation import (
     ADMIMETH,
@@ -113,27 +115,17 @@ def apc_spec(run: Run, ctx: FileContext) -> TableSpec:
         + _diag_opertn(DIAG_APC, OPERTN)
     )
 
-    def row(v: list) -> list:
-        # Dates are valid ISO strings by now, so string order is date order.
-        admitted, start, end, discharged = v[4], v[5], v[6], v[7]
-        if start < admitted:
-            raise RowError(RowReason.IMPOSSIBLE_DATE, "EPISTART is before ADMIDATE")
-        if end and end < start:
-            raise RowError(RowReason.IMPOSSIBLE_DATE, "EPIEND is before EPISTART")
-        if discharged:
-            if discharged < admitted:
-                raise RowError(RowReason.IMPOSSIBLE_DATE, "DISDATE (discharge) is before ADMIDATE")
-            if end and discharged < end:
-                raise RowError(RowReason.IMPOSSIBLE_DATE, "DISDATE is before EPIEND")
-        return v
-
     return TableSpec(
         "raw.hes_apc",
         cols,
         ["participant_pseudonym"] + [c.name.lower() for c in cols[1:]],
-        row,
-        key=lambda v: v[3],
-        key_name="EPIKEY",
+        key=("EPIKEY",),
+        rules=(
+            DateOrder("ADMIDATE", "EPISTART", "EPISTART is before ADMIDATE"),
+            DateOrder("EPISTART", "EPIEND", "EPIEND is before EPISTART"),
+            DateOrder("ADMIDATE", "DISDATE", "DISDATE (discharge) is before ADMIDATE"),
+            DateOrder("EPIEND", "DISDATE", "DISDATE is before EPIEND"),
+        ),
         delimiter="|",
     )
 
@@ -156,9 +148,7 @@ def op_spec(run: Run, ctx: FileContext) -> TableSpec:
         "raw.hes_op",
         cols,
         ["participant_pseudonym"] + [c.name.lower() for c in cols[1:]],
-        lambda v: v,
-        key=lambda v: v[3],
-        key_name="ATTENDKEY",
+        key=("ATTENDKEY",),
         delimiter="|",
     )
 
@@ -180,9 +170,7 @@ def ae_spec(run: Run, ctx: FileContext) -> TableSpec:
         "raw.hes_ae",
         cols,
         ["participant_pseudonym"] + [c.name.lower() for c in cols[1:]],
-        lambda v: v,
-        key=lambda v: v[3],
-        key_name="AEKEY",
+        key=("AEKEY",),
         delimiter="|",
     )
 

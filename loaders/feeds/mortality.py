@@ -6,14 +6,13 @@ padding tolerated). The business key within a file is the person (one death each
 
 from __future__ import annotations
 
-from loaders.ingest import Col, Delivery, FileContext, Run, TableSpec, load_delimited
+from loaders.ingest import Col, DateOrder, Delivery, FileContext, Run, TableSpec, load_delimited
 from loaders.ingest.validation import (
     Dates,
     NhsNumbers,
     date_check,
     icd10,
     icd10_ons,
-    not_before,
 )
 
 CAUSES = [f"CAUSE_OF_DEATH_{i}" for i in range(1, 16)]
@@ -30,21 +29,12 @@ def deaths_spec(run: Run, ctx: FileContext) -> TableSpec:
         Col("CAUSE_OF_DEATH", icd10("CAUSE_OF_DEATH", codes), max_len=4),
     ] + [Col(c, icd10(c, codes), required=False, max_len=4) for c in CAUSES]
 
-    def row(v: list) -> list:
-        not_before(
-            dates.parse("DOR", v[2]),
-            dates.parse("DOD", v[1]),
-            "DOR (registration) is before DOD (death)",
-        )
-        return v
-
     return TableSpec(
         "raw.mortality_deaths",
         cols,
         ["participant_pseudonym"] + [c.name.lower() for c in cols[1:]],
-        row,
-        key=lambda v: v[0],
-        key_name="NEWNHSNO",
+        key=("NEWNHSNO",),
+        rules=(DateOrder("DOD", "DOR", "DOR (registration) is before DOD (death)"),),
         delimiter="|",
     )
 

@@ -147,8 +147,7 @@ def participants_spec(run: Run, ctx: FileContext) -> TableSpec:
             "consent_status",
         ],
         row,
-        key=lambda v: v[0],
-        key_name="referral_id",
+        key=("referral_id",),
     )
 
 
@@ -179,8 +178,7 @@ def phenotypes_spec(run: Run, ctx: FileContext) -> TableSpec:
         cols,
         ["referral_id", "hpo_id", "observed", "recorded_date"],
         row,
-        key=lambda v: (v[0], v[1]),
-        key_name="(referral_id, hpo_id)",
+        key=("referral_id", "hpo_id"),
     )
 
 
@@ -222,8 +220,7 @@ def tumours_spec(run: Run, ctx: FileContext) -> TableSpec:
             "germline_sample_platekey",
         ],
         row,
-        key=lambda v: v[1],
-        key_name="tumour_id",
+        key=("tumour_id",),
     )
 
 

@@ -69,8 +69,7 @@ def results_spec(run: Run, ctx: FileContext) -> TableSpec:
             "actionability",
         ],
         row,
-        key=lambda v: v[1],
-        key_name="referral_id",
+        key=("referral_id",),
     )
 
 

@@ -117,9 +117,7 @@ def manifest_spec(run: Run, ctx: FileContext) -> TableSpec:
         "raw.sequencing_manifest",
         cols,
         [c.name for c in cols],
-        lambda v: v,
-        key=lambda v: v[4],
-        key_name="file_name",
+        key=("file_name",),
     )
 
 

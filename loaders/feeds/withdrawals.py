@@ -25,9 +25,7 @@ def withdrawals_spec(run: Run, ctx: FileContext) -> TableSpec:
         "raw.withdrawals",
         cols,
         ["referral_id", "participant_pseudonym", "withdrawal_date", "withdrawal_option"],
-        lambda v: v,
-        key=lambda v: v[0],
-        key_name="referral_id",
+        key=("referral_id",),
     )
 
 

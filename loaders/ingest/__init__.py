@@ -29,13 +29,14 @@ from loaders.ingest.ledger import (
 )
 from loaders.ingest.report import FeedSummary, FileOutcome, LoadReport
 from loaders.ingest.runner import Run, load_landing
-from loaders.ingest.table import Col, TableSpec, load_delimited
+from loaders.ingest.table import Col, DateOrder, TableSpec, load_delimited
 
 __all__ = [
     "FEED_ORDER",
     "SUCCESS",
     "Col",
     "CopyWriter",
+    "DateOrder",
     "Delivery",
     "FeedSummary",
     "FileContext",

@@ -153,6 +153,32 @@ class FileContext:
             yield w
             w.flush()
 
+    def column_types(self, table: str, columns: Sequence[str]) -> list[str]:
+        """PostgreSQL type names (format_type) of `columns` of `table`; '?' where absent."""
+        rows = self.conn.execute(
+            "select attname, format_type(atttypid, null) from pg_attribute "
+            "where attrelid = %s::regclass and attnum > 0 and not attisdropped",
+            (table,),
+        ).fetchall()
+        types = dict(rows)
+        return [types.get(c, "?") for c in columns]
+
+    @contextmanager
+    def binary_writer(self, table: str, columns: Sequence[str]) -> Iterator[BinaryCopy]:
+        """A binary COPY into `table` (ledger_file_id, source_line, delivery_date first),
+        fed whole blocks of tuples by the block path (loaders.ingest.blocks)."""
+        cols = ", ".join(("ledger_file_id", "source_line", "delivery_date", *columns))
+        with (
+            self.conn.cursor() as cur,
+            cur.copy(
+                f"copy {table} ({cols}) from stdin (format binary)",
+                writer=QueuedLibpqWriter(cur),
+            ) as cp,
+        ):
+            w = BinaryCopy(cp, self)
+            yield w
+            w.close()
+
     def flush_quarantine(self) -> None:
         if not self._quarantine:
             return
@@ -206,6 +232,11 @@ class CopyWriter:
         if len(self.buffer) >= COPY_BLOCK_ROWS:
             self.flush()
 
+    def replay(self, chunks: Sequence[str]) -> None:
+        """Send COPY text already counted as loaded (see Deferred)."""
+        for chunk in chunks:
+            self._copy.write(chunk)
+
     def flush(self) -> None:
         """Send the pending block; rows count as loaded once they are in the COPY stream."""
         if self.buffer:
@@ -216,6 +247,52 @@ class CopyWriter:
             if ctx.on_progress is not None and ctx.loaded - self._flushed >= PROGRESS_EVERY:
                 self._flushed = ctx.loaded
                 ctx.on_progress(ctx.delivered)
+
+
+#: The binary COPY header (signature, flags, header extension length) and trailer.
+BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+BINARY_TRAILER = b"\xff\xff"
+
+
+class BinaryCopy:
+    """Sends blocks of binary COPY tuples, with the format's signature and trailer."""
+
+    __slots__ = ("_copy", "_ctx", "_flushed", "_started")
+
+    def __init__(self, copy: psycopg.Copy, ctx: FileContext) -> None:
+        self._copy, self._ctx = copy, ctx
+        self._flushed = 0
+        self._started = False
+
+    def write_block(self, data, rows: int) -> None:
+        """Send `rows` tuples (bytes-like); they count as loaded once in the stream."""
+        if not rows:
+            return
+        if not self._started:
+            self._copy.write(BINARY_SIGNATURE)
+            self._started = True
+        self._copy.write(memoryview(data))
+        ctx = self._ctx
+        ctx.loaded += rows
+        if ctx.on_progress is not None and ctx.loaded - self._flushed >= PROGRESS_EVERY:
+            self._flushed = ctx.loaded
+            ctx.on_progress(ctx.delivered)
+
+    def close(self) -> None:
+        # Nothing sent: psycopg sends an empty stream (signature and trailer) itself.
+        if self._started:
+            self._copy.write(BINARY_TRAILER)
+
+
+class Deferred:
+    """A stand-in COPY that keeps what is written, to be replayed into a real one later
+    (the record path's CSV rows, while the block path's binary COPY is open)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[str] = []
+
+    def write(self, data: str) -> None:
+        self.chunks.append(data)
 
 
 Handler = Callable[[FileContext], None]

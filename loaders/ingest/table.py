@@ -1,19 +1,31 @@
 """The generic delimited-file loader: header check, per-record validation, COPY, quarantine.
 
 A feed describes its file once as a `TableSpec` (columns with their checks, the raw table,
-a row builder for cross-field rules and derived columns, a business key); `load_delimited`
-does the rest. Order of record checks (so each defect gets one, predictable reason):
-embedded NUL, column count, then each column in spec order (empty/required, length, its
-check), then the row builder's cross-field rules, then the duplicate key.
+date-order rules, a row builder for other cross-field rules and derived columns, a business
+key); `load_delimited` does the rest. Order of record checks (so each defect gets one,
+predictable reason): withdrawn participant, embedded NUL, column count, then each column in
+spec order (empty/required, length, its check), then the date-order rules, then the row
+builder, then the duplicate key.
+
+Two paths share these checks. The record path splits and checks one record at a time. The
+block path (loaders.ingest.blocks, pipe-delimited files whose layout it can reproduce)
+checks whole blocks of records at once and loads the ones it accepts by binary COPY; it
+hands every other record to the record path, which decides its reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
+from itertools import chain
 
+import numpy as np
+
+from loaders.ingest.blocks import Block, BlockPlan, block_records, plan_blocks, read_blocks
 from loaders.ingest.errors import FileError, RowError, RowExcluded
-from loaders.ingest.ledger import COPY_BLOCK_ROWS, FileContext
+from loaders.ingest.ledger import COPY_BLOCK_ROWS, BinaryCopy, CopyWriter, Deferred, FileContext
 from loaders.ingest.parsing import Record, csv_records, pipe_records
 from loaders.ingest.withdrawn import withdrawn_no_further_use
 from loaders.reasons import FileReason, RowReason
@@ -33,15 +45,31 @@ class Col:
     sensitive: bool = False
 
 
+@dataclass(frozen=True)
+class DateOrder:
+    """A cross-field rule: the date in `later` is not before the one in `earlier` (checked
+    when both are given; dates are valid ISO strings by then, so string order is date
+    order). Declared rather than coded so that the block path can check it too."""
+
+    earlier: str
+    later: str
+    message: str
+
+
 @dataclass
 class TableSpec:
     table: str  # e.g. "raw.hes_apc"
     columns: Sequence[Col]  # exactly the feeds.md header (any order in the file)
     out_columns: Sequence[str]  # raw columns filled by `row`, after the three common ones
-    row: Callable[[Values], Sequence[str | None]]  # checked values (spec order) -> raw row
-    key: Callable[[Values], Hashable] | None = None  # business key, unique within the file
-    key_name: str = ""
+    #: checked values (spec order) -> raw row; None loads the checked values as they are.
+    row: Callable[[Values], Sequence[str | None]] | None = None
+    key: Sequence[str] = ()  # business-key columns, unique within the file
+    rules: Sequence[DateOrder] = ()  # checked in order, after the columns, before `row`
     delimiter: str = ","
+
+    @property
+    def key_name(self) -> str:
+        return self.key[0] if len(self.key) == 1 else f"({', '.join(self.key)})"
 
 
 def _records(ctx: FileContext, spec: TableSpec) -> Iterator[Record]:
@@ -156,73 +184,226 @@ def compile_fast(
     return env["fast"]  # type: ignore[return-value]
 
 
+#: The block path (loaders.ingest.blocks) for pipe-delimited files; tests turn it off to
+#: compare it with the record path.
+BLOCK_PATH = True
+PG_EPOCH = date(2000, 1, 1)
+
+
 def load_delimited(ctx: FileContext, spec: TableSpec) -> None:
     """Validate every record of the file and COPY the good ones into `spec.table`.
 
     Values handed to `spec.row` are strings in spec column order, '' for an empty optional
-    field (loaded as NULL).
+    field (loaded as NULL). Pipe-delimited files go block by block through the block path,
+    which hands every record it does not accept to the record path below.
     """
-    records = _records(ctx, spec)
+    if spec.delimiter == "|" and BLOCK_PATH and _load_blocks(ctx, spec):
+        return
+    _load_records(ctx, spec, _records(ctx, spec))
+
+
+def _header(ctx: FileContext, spec: TableSpec, header: list[str]) -> tuple[list[int], _Records]:
+    positions = check_header(ctx, spec, header)
+    rows = withdrawn_no_further_use(ctx.conn, ctx.delivery.delivery_date)
+    return positions, _Records(ctx, spec, positions, len(header), rows)
+
+
+def _load_records(ctx: FileContext, spec: TableSpec, records: Iterator[Record]) -> None:
     first = next(records, None)
     if first is None:
         raise FileError(FileReason.WRONG_HEADER, f"{ctx.path.name}: empty file, no header")
-    _, _, header, _ = first
-    positions = check_header(ctx, spec, header)
-    n = len(header)
-    plan = [
-        (pos, c.check, c.required, c.max_len, c.name)
-        for pos, c in zip(positions, spec.columns, strict=True)
-    ]
-    fast = compile_fast(spec, positions, n)
-    withdrawn = _withdrawn_check(ctx, spec, positions)  # issue 8: refuse withdrawn people
-    build, key = spec.row, spec.key
-    seen: set[Hashable] = set()
-    quarantine = ctx.quarantine
-    delivered = 0
-    try:
+    _, rec = _header(ctx, spec, first[2])
+    with ctx.writer(spec.table, spec.out_columns) as w:
+        rec.writer = w
+        for record in records:
+            ctx.delivered += 1
+            rec(*record)
+
+
+def _load_blocks(ctx: FileContext, spec: TableSpec) -> bool:
+    """The block path; False (nothing sent to the database) when the file needs the record
+    path from its first line: a lone CR in the first block, a layout `plan_blocks` cannot
+    reproduce, or a raw column type the binary COPY writer does not handle."""
+    blocks = read_blocks(ctx.path)
+    first = next(blocks, None)
+    if first is None:
+        raise FileError(FileReason.WRONG_HEADER, f"{ctx.path.name}: empty file, no header")
+    if first.lone_cr:
+        return False
+    cut = first.text.index("\n")
+    positions, rec = _header(ctx, spec, first.text[:cut].split("|"))
+    plan = plan_blocks(spec, positions, rec.n, rec.withdrawn_ids, rec.withdrawn_pseudonyms)
+    if plan is None or not plan.bind_types(ctx.column_types(spec.table, spec.out_columns)):
+        return False
+    rest = Block(first.data[first.data.index(b"\n") + 1 :], first.text[cut + 1 :], False)
+    blocks = chain([rest], blocks)
+    line = 2
+    # Accepted records go in binary COPY (no text parsing on the server); the record
+    # path's rows are kept as CSV text and sent in a second COPY once that one is closed.
+    deferred = Deferred()
+    with (
+        ctx.binary_writer(spec.table, spec.out_columns) as bw,
+        ThreadPoolExecutor(1, thread_name_prefix="gwh-blocks") as ahead,
+    ):
+        rec.writer = w = CopyWriter(deferred, ctx)
+        for block, arrays in _read_ahead(plan, blocks, ahead):
+            line = _load_block(ctx, plan, rec, w, bw, block, arrays, line)
+        w.flush()
+    if deferred.chunks:
         with ctx.writer(spec.table, spec.out_columns) as w:
-            write = w.write
-            buf, prefix, suffix, block = w.buffer, w.prefix, w.suffix, COPY_BLOCK_ROWS
-            for lineno, raw, fields, escape in records:
-                delivered += 1
-                try:
-                    if withdrawn is not None and withdrawn(fields):
-                        # First, so no other reason keeps their line in quarantine.
-                        raise RowError(
-                            RowReason.WITHDRAWN_PARTICIPANT,
-                            "participant withdrew (no_further_use); record not loaded",
-                        )
-                    if "\x00" in raw:
-                        raise RowError(RowReason.EMBEDDED_NUL, "record contains a NUL byte")
-                    vals = fast(fields)
-                    if vals is None:
-                        vals = _exact(fields, n, plan)
-                    out = build(vals)
-                    if key is not None:
-                        k = key(vals)
-                        if k in seen:
-                            raise RowError(
-                                RowReason.DUPLICATE_KEY,
-                                f"{spec.key_name or 'key'} repeated within the file",
-                            )
-                        seen.add(k)
-                    if escape:
-                        write(out, lineno, True)
-                    else:
-                        buf.append(f"{prefix}{lineno}{suffix}{'|'.join(out)}\n")
-                        if len(buf) >= block:
-                            ctx.delivered = delivered
-                            w.flush()
-                except RowError as exc:
-                    quarantine(lineno, exc.reason, exc.message, raw)
-                except RowExcluded as exc:
-                    ctx.exclude(exc.reason)
-    finally:
-        ctx.delivered = delivered
+            w.replay(deferred.chunks)
+    return True
+
+
+def _read_ahead(
+    plan: BlockPlan, blocks: Iterator[Block], pool: ThreadPoolExecutor
+) -> Iterator[tuple[Block, dict | None]]:
+    """The blocks with their kernel pass done one block ahead, in `pool`'s thread: reading,
+    decoding and the compiled scan release the GIL, so they overlap the loading thread's
+    Python work on the previous block. Errors (NOT_UTF8...) surface here, in order."""
+
+    def work() -> tuple[Block, dict | None] | None:
+        block = next(blocks, None)
+        if block is None:
+            return None
+        return block, (None if block.lone_cr else plan.kernel(block.data))
+
+    pending = pool.submit(work)
+    while (got := pending.result()) is not None:
+        pending = pool.submit(work)
+        yield got
+
+
+def _load_block(
+    ctx: FileContext,
+    plan: BlockPlan,
+    rec: _Records,
+    w: CopyWriter,
+    bw: BinaryCopy,
+    block: Block,
+    arrays: dict | None,
+    line: int,
+) -> int:
+    """Load one block (its first line is file line `line`); returns the next line number.
+
+    Records the block path does not accept go, in file order, to the record path. Keys are
+    settled in the same order: the accepted records between two handed-over ones are taken
+    in one go when none of their keys is repeated, one by one otherwise, so the first valid
+    occurrence of a key loads and later ones are quarantined, exactly as record by record.
+    """
+    if block.lone_cr:
+        for record in block_records(block, line):
+            ctx.delivered += 1
+            rec(*record)
+            line += 1
+        return line
+    scan = plan.scan(block.data, arrays)
+    if scan.lines == 0:
+        return line
+    ctx.delivered += scan.lines
+    bounds = plan.arrays["line_start"], plan.arrays["line_end"]
+
+    def handover(i: int) -> None:
+        raw = block.data[bounds[0][i] : bounds[1][i]].decode("utf-8")
+        rec(line + i, raw, raw.split("|"), '"' in raw)
+
+    accepted = np.flatnonzero(scan.accepted)
+    slow = np.flatnonzero(~scan.accepted).tolist()
+    if scan.keys is None:
+        final = accepted
+        for i in slow:
+            handover(i)
+    else:
+        keys, seen = scan.keys, rec.seen
+        take = np.zeros(scan.lines, dtype=bool)
+        pos = 0
+        ends = np.searchsorted(accepted, slow).tolist() + [len(accepted)]
+        for i, j in zip(slow + [scan.lines], ends, strict=True):
+            seg = keys[pos:j]
+            if seg:
+                if len(set(seg)) == len(seg) and seen.isdisjoint(seg):
+                    seen.update(seg)
+                    take[accepted[pos:j]] = True
+                else:
+                    for t in range(pos, j):
+                        if keys[t] in seen:
+                            handover(int(accepted[t]))  # the record path quarantines it
+                        else:
+                            seen.add(keys[t])
+                            take[accepted[t]] = True
+            if i < scan.lines:
+                handover(i)
+            pos = j
+        final = np.flatnonzero(take)
+    days = (ctx.delivery.delivery_date - PG_EPOCH).days
+    bw.write_block(plan.emit_binary(block.data, final, line, ctx.file_id, days), len(final))
+    w.flush()
+    return line + scan.lines
+
+
+class _Records:
+    """The record path: every check of one record, in the order of the module docstring,
+    deciding its reason; the block path hands it every record it does not accept."""
+
+    def __init__(
+        self, ctx: FileContext, spec: TableSpec, positions: list[int], n: int, withdrawn: list
+    ) -> None:
+        self.ctx, self.n, self.writer = ctx, n, None
+        self.plan = [
+            (pos, c.check, c.required, c.max_len, c.name)
+            for pos, c in zip(positions, spec.columns, strict=True)
+        ]
+        self.fast = compile_fast(spec, positions, n)
+        names = [c.name for c in spec.columns]
+        self.rules = [(names.index(r.earlier), names.index(r.later), r.message) for r in spec.rules]
+        self.key = [names.index(k) for k in spec.key]
+        self.key_name = spec.key_name
+        self.build = spec.row
+        self.seen: set[Hashable] = set()
+        self.withdrawn_ids = frozenset(r for r, _ in withdrawn)
+        self.withdrawn_pseudonyms = frozenset(p for _, p in withdrawn)
+        # issue 8: refuse withdrawn people
+        self.withdrawn = _withdrawn_check(ctx, spec, positions, withdrawn)
+
+    def __call__(self, lineno: int, raw: str, fields: list[str], escape: bool) -> None:
+        try:
+            if self.withdrawn is not None and self.withdrawn(fields):
+                # First, so no other reason keeps their line in quarantine.
+                raise RowError(
+                    RowReason.WITHDRAWN_PARTICIPANT,
+                    "participant withdrew (no_further_use); record not loaded",
+                )
+            if "\x00" in raw:
+                raise RowError(RowReason.EMBEDDED_NUL, "record contains a NUL byte")
+            vals = self.fast(fields)
+            if vals is None:
+                vals = _exact(fields, self.n, self.plan)
+            for i, k, message in self.rules:
+                if vals[i] and vals[k] and vals[k] < vals[i]:
+                    raise RowError(RowReason.IMPOSSIBLE_DATE, message)
+            out = vals if self.build is None else self.build(vals)
+            if self.key:
+                key = vals[self.key[0]] if len(self.key) == 1 else tuple(vals[i] for i in self.key)
+                if key in self.seen:
+                    raise RowError(
+                        RowReason.DUPLICATE_KEY, f"{self.key_name} repeated within the file"
+                    )
+                self.seen.add(key)
+            w = self.writer
+            if escape:
+                w.write(out, lineno, True)
+            else:
+                w.buffer.append(f"{w.prefix}{lineno}{w.suffix}{'|'.join(out)}\n")
+                if len(w.buffer) >= COPY_BLOCK_ROWS:
+                    w.flush()
+        except RowError as exc:
+            self.ctx.quarantine(lineno, exc.reason, exc.message, raw)
+        except RowExcluded as exc:
+            self.ctx.exclude(exc.reason)
 
 
 def _withdrawn_check(
-    ctx: FileContext, spec: TableSpec, positions: list[int]
+    ctx: FileContext, spec: TableSpec, positions: list[int], rows: list
 ) -> Callable[[list[str]], bool] | None:
     """Issue 8: a test on a record's delivered fields for participants withdrawn with
     `no_further_use` (their referral_id, or an NHS number whose pseudonym is theirs), or None
@@ -232,7 +413,6 @@ def _withdrawn_check(
     """
     if spec.table == "raw.withdrawals":
         return None
-    rows = withdrawn_no_further_use(ctx.conn, ctx.delivery.delivery_date)
     rids = frozenset(r for r, _ in rows)
     pseudonyms = frozenset(p for _, p in rows)
     cols = list(zip(positions, spec.columns, strict=True))

@@ -282,7 +282,8 @@ class NhsNumbers:
             raise RowError(
                 RowReason.INVALID_NHS_NUMBER, f"{self._column}: not a 10-digit NHS number"
             )
-        if not nhs.is_valid(n):
+        digit = nhs.check_digit(n[:9])
+        if digit is None or digit != int(n[9]):
             raise RowError(
                 RowReason.INVALID_NHS_NUMBER,
                 f"{self._column}: NHS number fails the Modulus 11 check digit",
