@@ -81,8 +81,10 @@ def reset(url: str) -> None:
 
 
 def load_both(url: str, root: Path, monkeypatch, block_bytes: int) -> tuple[dict, dict]:
-    """Load `root` by the block path (blocks of `block_bytes`), then by the record path."""
+    """Load `root` by the block path (blocks of `block_bytes`), then by the record path.
+    `load_both.binary` is left holding the tables the block path loaded by binary COPY."""
     used = {"scans": 0, "binary": 0}
+    load_both.binary = set()
     scan, binary_writer = blocks.BlockPlan.scan, ledger.FileContext.binary_writer
 
     def counting_scan(self, data, arrays=None):
@@ -91,6 +93,7 @@ def load_both(url: str, root: Path, monkeypatch, block_bytes: int) -> tuple[dict
 
     def counting_writer(self, t, cols):
         used["binary"] += 1
+        load_both.binary.add(t)
         return binary_writer(self, t, cols)
 
     monkeypatch.setattr(blocks.BlockPlan, "scan", counting_scan)
@@ -210,6 +213,34 @@ def test_block_path_equals_record_path_on_awkward_files(
     deaths = [(line, reason) for path, line, reason, _, _ in by_blocks["quarantine"]
               if path.endswith("deaths.txt")]  # fmt: skip
     assert deaths == [(3, "duplicate_key"), (4, "impossible_date"), (6, "duplicate_key")]
+
+
+def test_block_path_equals_record_path_with_columns_in_another_order(
+    url: str, tmp_path: Path, monkeypatch
+) -> None:
+    """feeds.md leaves the column order free: the block path then names the binary COPY's
+    columns in the file's order."""
+    awkward_landing(tmp_path / "landing")
+    rng = random.Random(9)
+    for rel in (f"hes/{HES_MONTH}/hes_apc.txt", f"mortality/{HES_MONTH}/deaths.txt"):
+        path = tmp_path / "landing" / rel
+        raw = path.read_bytes()
+        bom = raw.startswith(b"\xef\xbb\xbf")
+        lines = raw[3 if bom else 0 :].decode("utf-8").split("\n")
+        n = len(lines[0].split("|"))
+        order = list(range(n))
+        rng.shuffle(order)
+
+        def permute(line: str, order: list[int] = order, n: int = n) -> str:
+            f = line.split("|")
+            return "|".join(f[i] for i in order) if len(f) == n else line
+
+        text = "\n".join(permute(x) for x in lines)
+        path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    by_blocks, by_records = load_both(url, tmp_path / "landing", monkeypatch, 700)
+    assert by_blocks == by_records
+    assert len(by_blocks["hes_apc"]) > 80 and len(by_blocks["mortality_deaths"]) == 2
+    assert {"raw.hes_apc", "raw.mortality_deaths"} <= load_both.binary
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])

@@ -406,9 +406,15 @@ class Scan:
 class BlockPlan:
     """The block checks for one file: built from its TableSpec by `plan_blocks`."""
 
-    def __init__(self, spec, n: int, withdrawn_pseudonyms: frozenset[str]) -> None:
-        cols = list(spec.columns)
+    def __init__(self, spec, positions: list[int], withdrawn_pseudonyms: frozenset[str]) -> None:
+        # Everything here is in the file's column order (free in feeds.md): the binary COPY
+        # names its columns in that order, so records go out as they come in.
+        n = len(positions)
+        order = sorted(range(n), key=positions.__getitem__)  # spec index of each file column
+        cols = [spec.columns[k] for k in order]
         names = [c.name for c in cols]
+        #: the raw table's columns, in the file's order (after the three common ones)
+        self.out_columns = [spec.out_columns[k] for k in order]
         self.n = n
         self.kinds = np.zeros(n, dtype=np.int8)
         self.slots = np.zeros(n, dtype=np.int64)
@@ -586,11 +592,11 @@ class BlockPlan:
 def plan_blocks(spec, positions: list[int], n: int, withdrawn_ids: frozenset[str],
                 withdrawn_pseudonyms: frozenset[str]) -> BlockPlan | None:  # fmt: skip
     """The block plan for a file, or None when the block path cannot reproduce the record
-    path's output for it: columns not in feeds.md order, a row builder that derives values,
+    path's output for it: a header that is not exactly the spec's columns, a row builder,
     a composite key, more than one NHS-number column, a check the kernel cannot apply to
     long values, or withdrawn referral ids to look for."""
     cols = list(spec.columns)
-    if positions != list(range(len(cols))) or n != len(cols) or spec.row is not None:
+    if sorted(positions) != list(range(len(cols))) or n != len(cols) or spec.row is not None:
         return None
     if len(spec.key) > 1:
         return None
@@ -599,4 +605,4 @@ def plan_blocks(spec, positions: list[int], n: int, withdrawn_ids: frozenset[str
         return None
     if withdrawn_ids and any(c.name == "referral_id" for c in cols):
         return None
-    return BlockPlan(spec, n, withdrawn_pseudonyms)
+    return BlockPlan(spec, positions, withdrawn_pseudonyms)

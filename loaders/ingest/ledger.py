@@ -24,6 +24,7 @@ import hashlib
 import logging
 import os
 import re
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -232,7 +233,7 @@ class CopyWriter:
         if len(self.buffer) >= COPY_BLOCK_ROWS:
             self.flush()
 
-    def replay(self, chunks: Sequence[str]) -> None:
+    def replay(self, chunks: Iterator[str]) -> None:
         """Send COPY text already counted as loaded (see Deferred)."""
         for chunk in chunks:
             self._copy.write(chunk)
@@ -286,13 +287,26 @@ class BinaryCopy:
 
 class Deferred:
     """A stand-in COPY that keeps what is written, to be replayed into a real one later
-    (the record path's CSV rows, while the block path's binary COPY is open)."""
+    (the record path's CSV rows, while the block path's binary COPY is open). Held in
+    memory up to 32 MB, then in a temporary file: a file of mostly odd records must not
+    cost its size in memory."""
 
     def __init__(self) -> None:
-        self.chunks: list[str] = []
+        self._spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed by chunks()
+            max_size=32 << 20, mode="w+", encoding="utf-8", newline=""
+        )
+        self.written = False
 
     def write(self, data: str) -> None:
-        self.chunks.append(data)
+        self._spool.write(data)
+        self.written = True
+
+    def chunks(self, size: int = 1 << 20) -> Iterator[str]:
+        """What was written, in pieces; closes the spool."""
+        with self._spool as spool:
+            spool.seek(0)
+            while piece := spool.read(size):
+                yield piece
 
 
 Handler = Callable[[FileContext], None]

@@ -233,7 +233,7 @@ def _load_blocks(ctx: FileContext, spec: TableSpec) -> bool:
     cut = first.text.index("\n")
     positions, rec = _header(ctx, spec, first.text[:cut].split("|"))
     plan = plan_blocks(spec, positions, rec.n, rec.withdrawn_ids, rec.withdrawn_pseudonyms)
-    if plan is None or not plan.bind_types(ctx.column_types(spec.table, spec.out_columns)):
+    if plan is None or not plan.bind_types(ctx.column_types(spec.table, plan.out_columns)):
         return False
     rest = Block(first.data[first.data.index(b"\n") + 1 :], first.text[cut + 1 :], False)
     blocks = chain([rest], blocks)
@@ -242,16 +242,16 @@ def _load_blocks(ctx: FileContext, spec: TableSpec) -> bool:
     # path's rows are kept as CSV text and sent in a second COPY once that one is closed.
     deferred = Deferred()
     with (
-        ctx.binary_writer(spec.table, spec.out_columns) as bw,
+        ctx.binary_writer(spec.table, plan.out_columns) as bw,
         ThreadPoolExecutor(1, thread_name_prefix="gwh-blocks") as ahead,
     ):
         rec.writer = w = CopyWriter(deferred, ctx)
         for block, arrays in _read_ahead(plan, blocks, ahead):
             line = _load_block(ctx, plan, rec, w, bw, block, arrays, line)
         w.flush()
-    if deferred.chunks:
+    if deferred.written:
         with ctx.writer(spec.table, spec.out_columns) as w:
-            w.replay(deferred.chunks)
+            w.replay(deferred.chunks())
     return True
 
 
