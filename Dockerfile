@@ -1,6 +1,7 @@
 # The image every Airflow service of docker-compose.yml runs: the project and its locked
 # dependencies (uv.lock), the Debian tools the variant checks use, and the dbt manifest the
-# DAGs render from (built here, at image build time, never at DAG parse time).
+# DAGs render from (built here, at image build time, never at DAG parse time); the loaders'
+# numba kernels are compiled here too, into the image's cache.
 FROM python:3.11-slim
 
 RUN apt-get update \
@@ -15,6 +16,7 @@ ENV UV_PROJECT_ENVIRONMENT=/opt/gwh/.venv \
     DBT_SEND_ANONYMOUS_USAGE_STATS=false
 RUN pip install --no-cache-dir "uv==0.13.9" \
     && uv sync --frozen --no-dev \
-    && dbt parse --project-dir dbt --profiles-dir dbt
+    && dbt parse --project-dir dbt --profiles-dir dbt \
+    && python -c "from loaders.ingest.blocks import warm_up; warm_up()"
 
 CMD ["airflow", "version"]

@@ -48,7 +48,15 @@ $(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES)
 	DBT_SEND_ANONYMOUS_USAGE_STATS=false $(BIN)/dbt parse --quiet --project-dir dbt --profiles-dir dbt
 	touch $@
 
-setup: $(STAMP) system-deps $(DBT_MANIFEST)
+# The loaders' compiled block kernels (numba, loaders/ingest/blocks.py): compiled once at
+# set-up into numba's on-disk cache, so no load (nor test) pays the ~3 s compile.
+KERNELS := $(VENV)/.kernels
+
+$(KERNELS): $(STAMP) loaders/ingest/blocks.py
+	$(BIN)/python -c "from loaders.ingest.blocks import warm_up; warm_up()"
+	touch $@
+
+setup: $(STAMP) system-deps $(DBT_MANIFEST) $(KERNELS)
 
 system-deps:
 	@missing=""; for t in $(SYSTEM_TOOLS); do \
