@@ -25,7 +25,6 @@ project's server and drops it afterwards.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import secrets
 import sys
@@ -202,11 +201,7 @@ def main() -> None:
     ap.add_argument("--executemany-rows", type=int, default=50_000)
     ap.add_argument("--repeat", type=int, default=3, help="best of N runs per loader")
     args = ap.parse_args()
-    server = db.resolve_server()
-    url = db.with_database(server.url, f"gwh_bench_{os.getpid()}_{secrets.token_hex(3)}")
-    db.ensure_database(url)
-    db.init_db(url)
-    try:
+    with db.scratch_warehouse(db.resolve_server().url, "gwh_bench") as url:
         with tempfile.TemporaryDirectory(prefix="gwh-bench-") as tmp:
             landing = Path(tmp) / "landing"
             folder = landing / "hes" / MONTH
@@ -265,8 +260,6 @@ def main() -> None:
         print(f"ratio gwh / bare COPY (write_row):      {gwh / py:.2f}")
         print(f"ratio gwh / executemany:     {gwh / em:.1f}")
         print(f"ratio bare COPY / executemany: {bare / em:.1f}")
-    finally:
-        db.drop_database(url)
 
 
 if __name__ == "__main__":

@@ -169,3 +169,19 @@ def init_db(url: str | None = None) -> list[str]:
 
         load_code_systems(conn)
     return applied
+
+
+@contextmanager
+def scratch_warehouse(server_url: str, prefix: str) -> Iterator[str]:
+    """A new database on the server, initialised with `init_db` and dropped afterwards:
+    its URL. For tests and benchmarks; the name carries the pid and a random suffix, so
+    parallel runs never meet."""
+    import secrets
+
+    url = with_database(server_url, f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}")
+    ensure_database(url)
+    init_db(url)
+    try:
+        yield url
+    finally:
+        drop_database(url)

@@ -7,7 +7,6 @@ embedded pgserver); the database is created for this session and dropped afterwa
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 
 import pytest
@@ -27,11 +26,5 @@ def pg_server() -> db.ServerChoice:
 @pytest.fixture(scope="session")
 def warehouse_url(pg_server: db.ServerChoice) -> Iterator[str]:
     """URL of a fresh database, initialised with `init_db`, dropped after the session."""
-    name = f"gwh_test_{os.getpid()}_{secrets.token_hex(3)}"
-    url = db.with_database(pg_server.url, name)
-    db.ensure_database(url)
-    db.init_db(url)
-    try:
+    with db.scratch_warehouse(pg_server.url, "gwh_test") as url:
         yield url
-    finally:
-        db.drop_database(url)

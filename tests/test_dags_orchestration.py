@@ -41,14 +41,8 @@ def nights(programme) -> list[str]:
 @pytest.fixture(scope="module")
 def url(pg_server) -> Iterator[str]:
     """A database of this module's own: these tests load a whole programme into it."""
-    name = f"gwh_test_orch_{os.getpid()}_{secrets.token_hex(3)}"
-    u = db.with_database(pg_server.url, name)
-    db.ensure_database(u)
-    db.init_db(u)
-    try:
+    with db.scratch_warehouse(pg_server.url, "gwh_test_orch") as u:
         yield u
-    finally:
-        db.drop_database(u)
 
 
 def test_due_by_counts_monthly_folders_from_the_first_of_their_month(programme, nights):

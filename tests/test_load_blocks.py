@@ -8,9 +8,7 @@ HES and deaths files, both paths must leave exactly the same raw rows, quarantin
 
 from __future__ import annotations
 
-import os
 import random
-import secrets
 import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -32,13 +30,8 @@ RAW = ["hes_apc", "hes_op", "hes_ae", "mortality_deaths"]
 
 @pytest.fixture
 def url(pg_server: db.ServerChoice) -> Iterator[str]:
-    u = db.with_database(pg_server.url, f"gwh_tblock_{os.getpid()}_{secrets.token_hex(3)}")
-    db.ensure_database(u)
-    db.init_db(u)
-    try:
+    with db.scratch_warehouse(pg_server.url, "gwh_tblock") as u:
         yield u
-    finally:
-        db.drop_database(u)
 
 
 def snapshot(url: str) -> dict[str, list]:

@@ -7,8 +7,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
-import secrets
 import shutil
 from collections.abc import Iterator
 from datetime import date
@@ -46,13 +44,8 @@ RAW_TABLES = [
 @pytest.fixture
 def url(pg_server: db.ServerChoice) -> Iterator[str]:
     """A fresh, initialised warehouse per test: ledgers must start empty."""
-    u = db.with_database(pg_server.url, f"gwh_tload_{os.getpid()}_{secrets.token_hex(3)}")
-    db.ensure_database(u)
-    db.init_db(u)
-    try:
+    with db.scratch_warehouse(pg_server.url, "gwh_tload") as u:
         yield u
-    finally:
-        db.drop_database(u)
 
 
 @pytest.fixture

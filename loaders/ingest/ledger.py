@@ -139,17 +139,22 @@ class FileContext:
         self._quarantine.clear()
 
     @contextmanager
-    def writer(self, table: str, columns: Sequence[str]) -> Iterator[CopyWriter]:
-        """A COPY into raw.`table`; ledger_file_id, source_line, delivery_date are added."""
+    def _copy_in(self, table: str, columns: Sequence[str], options: str) -> Iterator[psycopg.Copy]:
+        """COPY ... FROM STDIN into `table` with ledger_file_id, source_line, delivery_date
+        first, sent by a thread of its own (Python prepares the next block meanwhile)."""
         cols = ", ".join(("ledger_file_id", "source_line", "delivery_date", *columns))
         with (
             self.conn.cursor() as cur,
             cur.copy(
-                f"copy {table} ({cols}) from stdin (format csv, delimiter '|')",
-                # A sender thread: Python validates the next block while one is sent.
-                writer=QueuedLibpqWriter(cur),
+                f"copy {table} ({cols}) from stdin ({options})", writer=QueuedLibpqWriter(cur)
             ) as cp,
         ):
+            yield cp
+
+    @contextmanager
+    def writer(self, table: str, columns: Sequence[str]) -> Iterator[CopyWriter]:
+        """A CSV COPY into raw.`table`; ledger_file_id, source_line, delivery_date are added."""
+        with self._copy_in(table, columns, "format csv, delimiter '|'") as cp:
             w = CopyWriter(cp, self)
             yield w
             w.flush()
@@ -166,16 +171,9 @@ class FileContext:
 
     @contextmanager
     def binary_writer(self, table: str, columns: Sequence[str]) -> Iterator[BinaryCopy]:
-        """A binary COPY into `table` (ledger_file_id, source_line, delivery_date first),
-        fed whole blocks of tuples by the block path (loaders.ingest.blocks)."""
-        cols = ", ".join(("ledger_file_id", "source_line", "delivery_date", *columns))
-        with (
-            self.conn.cursor() as cur,
-            cur.copy(
-                f"copy {table} ({cols}) from stdin (format binary)",
-                writer=QueuedLibpqWriter(cur),
-            ) as cp,
-        ):
+        """A binary COPY into `table`, fed whole blocks of tuples by the block path
+        (loaders.ingest.blocks)."""
+        with self._copy_in(table, columns, "format binary") as cp:
             w = BinaryCopy(cp, self)
             yield w
             w.close()
