@@ -516,3 +516,70 @@ def test_re_delivered_genome_and_qc_are_refused(world: World) -> None:
     ]
     found = where_found(world.url, [p.pseudonym, p.referral_id, platekey])
     assert found <= REGISTER, f"re-delivery reached {sorted(found - REGISTER)}"
+
+
+def test_re_delivered_joint_vcf_refuses_the_withdrawn_relatives_column(world: World) -> None:
+    """A joint VCF re-delivered after a relative withdrew, still carrying their column (the
+    proband did not withdraw, so the file loads): their per-sample statistics are refused
+    and counted (withdrawn_participant), and nothing of theirs reaches any table."""
+    import hashlib
+
+    p = world.simulated_nfu[0]
+    platekey = sorted(p.platekeys)[0]
+    source = sorted(world.landing.glob(f"sequencing/*/{p.family_id}.vcf.gz"))[0]
+    folder = world.landing / "sequencing" / "2025-08-19"
+    folder.mkdir(parents=True)
+    vcf = folder / source.name
+    with pysam.VariantFile(str(source)) as src:
+        header = src.header.copy()
+        header.add_sample(platekey)
+        donor = list(src.header.samples)[0]
+        with pysam.VariantFile(str(vcf), "wz", header=header) as out:
+            for rec in src:
+                new = out.new_record(
+                    contig=rec.contig, start=rec.start, stop=rec.stop, alleles=rec.alleles,
+                    id=rec.id, qual=rec.qual, filter=list(rec.filter), info=dict(rec.info),
+                )  # fmt: skip
+                for sample in list(src.header.samples) + [platekey]:
+                    new.samples[sample]["GT"] = rec.samples[
+                        sample if sample != platekey else donor
+                    ]["GT"]
+                out.write(new)
+    pysam.tabix_index(str(vcf), preset="vcf", force=True)
+    with (source.parent / "manifest.csv").open(newline="") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["file_name"] == source.name)
+    data = vcf.read_bytes()
+    header_line = (
+        "platekey,referral_id,family_id,sample_type,file_name,file_type,genome_build,sha256"
+    )
+    lines = [
+        f"{row['platekey']},{row['referral_id']},{p.family_id},germline,{vcf.name},vcf,GRCh38,"
+        f"{hashlib.sha256(data).hexdigest()}",
+        # the relative's QC row names their platekey (the QC file itself is not delivered)
+        f"{platekey},{p.referral_id},{p.family_id},germline,{platekey}.qc.json,qc,GRCh38,"
+        + "0" * 64,
+    ]
+    (folder / "manifest.csv").write_text(header_line + "\n" + "\n".join(lines) + "\n")
+    (folder / "_SUCCESS").write_text("")
+
+    from loaders.variants.load import process_genome
+
+    result = process_genome(world.url, world.landing, folder, vcf.name)
+    assert result.status == "loaded" and result.samples == len(header.samples)
+    refused = _q(
+        world.url,
+        "select q.reason, q.raw_line, f.rows_delivered = f.rows_loaded + f.rows_quarantined "
+        "from quarantine.rows q join ledger.files f on f.file_id = q.ledger_file_id "
+        "where f.path = %s",
+        (f"sequencing/2025-08-19/{vcf.name}",),
+    )
+    assert refused == [("withdrawn_participant", "", True)]
+    kept = _q(
+        world.url,
+        "select s.platekey from raw.variant_sample_stats s join ledger.files f "
+        "on f.file_id = s.ledger_file_id where f.path = %s",
+        (f"sequencing/2025-08-19/{vcf.name}",),
+    )
+    assert kept and platekey not in {k for (k,) in kept}
+    found = where_found(world.url, [p.pseudonym, p.referral_id, platekey])
+    assert found <= REGISTER, f"re-delivery reached {sorted(found - REGISTER)}"

@@ -28,7 +28,7 @@ import psycopg
 from loaders.feeds.sequencing import refuse_withdrawn
 from loaders.ingest import Delivery, FileContext, FileError, process_file
 from loaders.ingest.withdrawn import withdrawn_no_further_use
-from loaders.reasons import FileReason
+from loaders.reasons import FileReason, RowReason
 from loaders.reference_data import GRCH38_CONTIGS
 from loaders.variants.stats import SITE_KEYS, VcfError, inspect_source, read_header, summarise
 from loaders.variants.tiering import (
@@ -296,9 +296,25 @@ def _genome_handler(
                 1,
                 escape=True,
             )
+        # issue 8: a re-delivered joint VCF may still carry a relative who withdrew (the
+        # proband did not, or the whole file would have been refused): their column is
+        # summarised with the family's file (as loaders.withdraw leaves it) but their own
+        # statistics are refused, counted, and kept nowhere. The relatives' platekeys come
+        # from the delivery's manifest (their QC rows) or earlier ones.
+        gone = {r for r, _ in withdrawn_no_further_use(ctx.conn, ctx.delivery.delivery_date)}
+        whose = platekey_referrals(ctx.conn, ctx.path.parent, list(d["samples"])) if gone else {}
         with ctx.writer("raw.variant_sample_stats", SAMPLE_COLS) as w:
             for i, (name, s) in enumerate(d["samples"].items(), start=1):
                 ref_id = by_platekey.get(name, {}).get("referral_id")
+                if (ref_id or whose.get(name)) in gone:
+                    ctx.quarantine(
+                        i,
+                        RowReason.WITHDRAWN_PARTICIPANT,
+                        "sample of a participant who withdrew (no_further_use); "
+                        "its statistics are not loaded",
+                        "",
+                    )
+                    continue
                 w.write([name, ref_id, *[_s(s[k]) for k in SAMPLE_COLS[2:]]], i, escape=True)
         with ctx.writer("raw.variant_contig_counts", ["contig", "records", "snvs", "indels"]) as w:
             for i, (contig, c) in enumerate(d["per_contig"].items(), start=1):
@@ -309,7 +325,8 @@ def _genome_handler(
         if germline:
             platekeys = platekey_referrals(ctx.conn, ctx.path.parent, header.samples)
             _tier_genome(ctx, result, germline[0]["family_id"], platekeys, panels)
-        ctx.delivered = ctx.loaded  # every row written is one delivered fact of the genome
+        # every row written or refused is one delivered fact of the genome
+        ctx.delivered = ctx.loaded + ctx.quarantined
 
     return handler
 
