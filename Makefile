@@ -81,6 +81,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check loaders dags tests bench dashboards
 	$(BIN)/ruff format --check loaders dags tests bench dashboards
+	cd dbt && ../$(BIN)/sqlfluff lint models macros tests snapshots
 
 clean:
 	rm -rf $(VENV) .gwh
