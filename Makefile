@@ -82,6 +82,7 @@ lint: setup
 	$(BIN)/ruff check loaders dags tests bench dashboards
 	$(BIN)/ruff format --check loaders dags tests bench dashboards
 	cd dbt && ../$(BIN)/sqlfluff lint models macros tests snapshots
+	$(BIN)/sqlfluff lint loaders/sql
 
 clean:
 	rm -rf $(VENV) .gwh

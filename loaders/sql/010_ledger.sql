@@ -5,12 +5,12 @@
 -- Idempotent: applied by loaders.db.init_db on every `gwh db init`.
 
 create table if not exists ledger.deliveries (
-    delivery_id    bigserial primary key,
-    feed           text not null,
-    path           text not null unique,        -- folder, relative to the landing root
-    delivery_date  date not null,               -- from the folder name (YYYY-MM: last day)
-    gmc_code       text,                        -- referrals/results only
-    first_seen_at  timestamptz not null default now()
+    delivery_id   bigserial primary key,
+    feed          text not null,
+    path          text not null unique,        -- folder, relative to the landing root
+    delivery_date date not null,               -- from the folder name (YYYY-MM: last day)
+    gmc_code      text,                        -- referrals/results only
+    first_seen_at timestamptz not null default now()
 );
 
 create table if not exists ledger.files (
@@ -21,8 +21,9 @@ create table if not exists ledger.files (
     path             text not null,             -- relative to the landing root
     sha256           text,                      -- null only when the file was never read
     size_bytes       bigint,
-    status           text not null check (status in
-                        ('loaded', 'quarantined', 'refused', 'duplicate', 'missing', 'failed')),
+    status           text not null check (
+        status in ('loaded', 'quarantined', 'refused', 'duplicate', 'missing', 'failed')
+    ),
     rows_delivered   bigint not null default 0,
     rows_loaded      bigint not null default 0,
     rows_quarantined bigint not null default 0,
@@ -33,11 +34,11 @@ create table if not exists ledger.files (
     finished_at      timestamptz,
     error            text,                      -- never holds identifiers (see loaders.ingest)
     constraint files_reconcile
-        check (rows_delivered = rows_loaded + rows_quarantined + rows_excluded)
+    check (rows_delivered = rows_loaded + rows_quarantined + rows_excluded)
 );
 
 -- Exactly once: one content is loaded (or quarantined whole) at most once, whatever its path.
 create unique index if not exists files_sha256_once
-    on ledger.files (sha256) where status in ('loaded', 'quarantined');
+on ledger.files (sha256) where status in ('loaded', 'quarantined');
 create index if not exists files_path on ledger.files (path);
 create index if not exists files_delivery on ledger.files (delivery_id);

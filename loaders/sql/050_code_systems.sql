@@ -5,25 +5,25 @@
 -- Idempotent: applied by loaders.db.init_db.
 
 create table if not exists raw.ref_icd10 (
-    icd10_code     text primary key,   -- with dot, as WHO writes it (C50.9, I10)
-    hes_code       text not null,      -- as HES writes it (C509, I10X)
-    description    text not null,
-    chapter        text not null,      -- roman numeral chapter (II)
-    block          text not null,      -- block range (C50-C50)
-    release        text not null
+    icd10_code  text primary key,   -- with dot, as WHO writes it (C50.9, I10)
+    hes_code    text not null,      -- as HES writes it (C509, I10X)
+    description text not null,
+    chapter     text not null,      -- roman numeral chapter (II)
+    block       text not null,      -- block range (C50-C50)
+    release     text not null
 );
 create index if not exists ref_icd10_hes on raw.ref_icd10 (hes_code);
 
 create table if not exists raw.ref_hpo_terms (
-    hpo_id         text primary key,
-    hpo_name       text not null,
-    is_obsolete    boolean not null,
-    release        text not null
+    hpo_id      text primary key,
+    hpo_name    text not null,
+    is_obsolete boolean not null,
+    release     text not null
 );
 
 create table if not exists raw.ref_opcs4 (
-    opcs4_code     text primary key,   -- with dot (K40.1)
-    hes_code       text not null,      -- as HES writes it (K401)
-    title          text not null,
-    release        text not null
+    opcs4_code text primary key,   -- with dot (K40.1)
+    hes_code   text not null,      -- as HES writes it (K401)
+    title      text not null,
+    release    text not null
 );

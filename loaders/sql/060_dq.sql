@@ -7,15 +7,15 @@
 -- Idempotent: applied by loaders.db.init_db.
 
 create table if not exists dq.checkpoint_runs (
-    run_id            text not null,
-    stage             text not null check (stage in ('raw', 'genomics', 'marts')),
-    started_at        timestamptz not null,
-    finished_at       timestamptz not null,
-    expectations      integer not null,
-    failed_critical   integer not null,
-    failed_warning    integer not null,
-    success           boolean not null,       -- no critical expectation failed
-    docs_index        text,                   -- Data Docs index.html of this run
+    run_id          text not null,
+    stage           text not null check (stage in ('raw', 'genomics', 'marts')),
+    started_at      timestamptz not null,
+    finished_at     timestamptz not null,
+    expectations    integer not null,
+    failed_critical integer not null,
+    failed_warning  integer not null,
+    success         boolean not null,       -- no critical expectation failed
+    docs_index      text,                   -- Data Docs index.html of this run
     primary key (run_id, stage)
 );
 
@@ -27,8 +27,9 @@ create table if not exists dq.validation_results (
     asset             text not null,          -- table, or the name of the query asset
     expectation       text not null,          -- stable check id (expectations/*.py)
     expectation_type  text not null,          -- GX expectation type
-    category          text not null check (category in
-                          ('conformance', 'completeness', 'plausibility')),
+    category          text not null check (
+        category in ('conformance', 'completeness', 'plausibility')
+    ),
     severity          text not null check (severity in ('critical', 'warning')),
     success           boolean not null,
     observed_value    text,

@@ -13,7 +13,7 @@ create table if not exists audit.withdrawals (
     participant_pseudonym text not null,
     withdrawal_date       date not null,
     withdrawal_option     text not null
-        check (withdrawal_option in ('no_further_use', 'no_further_contact')),
+    check (withdrawal_option in ('no_further_use', 'no_further_contact')),
     applied_at            timestamptz not null default now(),
     applied_by            text not null default current_user,
     rows_removed          bigint not null default 0,

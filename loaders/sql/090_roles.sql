@@ -55,9 +55,9 @@ $$;
 
 -- Nobody gets anything by default.
 revoke all on schema ledger, raw, quarantine, staging, intermediate, marts, snapshots,
-    reporting_build, reporting, dq, audit from public;
+reporting_build, reporting, dq, audit from public;
 revoke all on all tables in schema ledger, raw, quarantine, staging, intermediate, marts,
-    snapshots, reporting_build, reporting, dq, audit from public;
+snapshots, reporting_build, reporting, dq, audit from public;
 
 -- Schema ownership: dbt (as gwh_transformer, or a LOGIN member of it) creates its relations.
 alter schema staging owner to gwh_transformer;
@@ -73,30 +73,30 @@ grant usage on schema ledger, raw, quarantine to gwh_loader;
 grant select, insert, update on all tables in schema ledger, raw, quarantine to gwh_loader;
 grant usage, select on all sequences in schema ledger, raw, quarantine to gwh_loader;
 alter default privileges in schema ledger, raw, quarantine
-    grant select, insert, update on tables to gwh_loader;
+grant select, insert, update on tables to gwh_loader;
 alter default privileges in schema ledger, raw, quarantine
-    grant usage, select on sequences to gwh_loader;
+grant usage, select on sequences to gwh_loader;
 
 -- Transformer: reads the loaded layers (never quarantine, never audit).
 grant usage on schema ledger, raw to gwh_transformer;
 grant select on all tables in schema ledger, raw to gwh_transformer;
 alter default privileges in schema ledger, raw grant select on tables to gwh_transformer;
 grant usage, create on schema staging, intermediate, marts, snapshots, reporting_build,
-    reporting, dq to gwh_transformer;
+reporting, dq to gwh_transformer;
 grant all on all tables in schema staging, intermediate, marts, snapshots, reporting_build,
-    reporting, dq to gwh_transformer;
+reporting, dq to gwh_transformer;
 alter default privileges in schema staging, intermediate, marts, snapshots, reporting_build,
-    reporting, dq grant all on tables to gwh_transformer;
+reporting, dq grant all on tables to gwh_transformer;
 
 -- Analyst: the marts, nothing else. (dbt +grants re-applies this on every build.)
 grant usage on schema marts to gwh_analyst;
 grant select on all tables in schema marts to gwh_analyst;
 alter default privileges in schema marts grant select on tables to gwh_analyst;
 alter default privileges for role gwh_transformer in schema marts
-    grant select on tables to gwh_analyst;
+grant select on tables to gwh_analyst;
 
 -- Reporting and per-GMC roles: schema usage here; table grants and row-level security are
 -- applied by loaders.promote to each promoted table (they are recreated every night).
 grant usage on schema reporting to gwh_reporting, gwh_gmc_eoe, gwh_gmc_gma, gwh_gmc_ich,
-    gwh_gmc_nec, gwh_gmc_nwc, gwh_gmc_oxf, gwh_gmc_slo, gwh_gmc_swp, gwh_gmc_ucl,
-    gwh_gmc_wes, gwh_gmc_wmi, gwh_gmc_yah, gwh_gmc_woe;
+gwh_gmc_nec, gwh_gmc_nwc, gwh_gmc_oxf, gwh_gmc_slo, gwh_gmc_swp, gwh_gmc_ucl,
+gwh_gmc_wes, gwh_gmc_wmi, gwh_gmc_yah, gwh_gmc_woe;
