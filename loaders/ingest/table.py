@@ -229,11 +229,13 @@ def _load_blocks(ctx: FileContext, spec: TableSpec) -> bool:
     if first is None:
         raise FileError(FileReason.WRONG_HEADER, f"{ctx.path.name}: empty file, no header")
     if first.lone_cr:
+        blocks.close()
         return False
     cut = first.text.index("\n")
     positions, rec = _header(ctx, spec, first.text[:cut].split("|"))
     plan = plan_blocks(spec, positions, rec.n, rec.withdrawn_ids, rec.withdrawn_pseudonyms)
     if plan is None or not plan.bind_types(ctx.column_types(spec.table, plan.out_columns)):
+        blocks.close()
         return False
     rest = Block(first.data[first.data.index(b"\n") + 1 :], first.text[cut + 1 :], False)
     blocks = chain([rest], blocks)
