@@ -27,7 +27,7 @@ files full of defects).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +69,7 @@ class Block:
     lone_cr: bool
 
 
-def read_blocks(path: Path, size: int | None = None) -> Iterator[Block]:
+def read_blocks(path: Path, size: int | None = None) -> Generator[Block, None, None]:
     """The file as blocks of whole lines, with the reading rules of `parsing.pipe_records`:
     a leading UTF-8 BOM dropped, CRLF read as LF, the last line ending added if missing,
     and NOT_UTF8 (naming the line) on the first undecodable byte."""
