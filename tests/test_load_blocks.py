@@ -311,3 +311,17 @@ def test_awkward_landing_is_as_described(tmp_path: Path) -> None:
     assert raw.startswith(b"\xef\xbb\xbf") and not raw.endswith(b"\n")
     assert raw.count(b"\r\n") == 1 and raw.count(b"\r") == 2
     shutil.rmtree(tmp_path / "landing")
+
+
+@pytest.mark.parametrize("content", ["header\n", "header", "\ufeffheader\r\n", ""])
+def test_block_path_equals_record_path_on_files_without_records(
+    url: str, tmp_path: Path, monkeypatch, content: str
+) -> None:
+    """A header alone (with or without its line ending, after a BOM), or nothing at all."""
+    land = build_landing(tmp_path / "landing", n=8, hes_rows=5)
+    text = content.replace("header", "|".join(APC_COLS))
+    land.path(f"hes/{HES_MONTH}/hes_apc.txt").write_bytes(text.encode("utf-8"))
+    by_blocks, by_records = load_both(url, land.root, monkeypatch, 1000)
+    assert by_blocks == by_records
+    apc = [f for f in by_blocks["files"] if f[0].endswith("hes_apc.txt")][0]
+    assert apc[1:4] == (("quarantined", 0, 0) if not content else ("loaded", 0, 0))
