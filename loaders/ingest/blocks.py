@@ -359,6 +359,18 @@ def _emit_binary(buf, sel, first_line, line_start, line_end, n, types, dslot, ym
     return o
 
 
+def _kernel_kind(col) -> int | None:
+    """How the kernel checks a column: CODE (set membership in a bitset), DATE, NHS, TEXT
+    (length only), SHORT (values of <= 8 bytes, each distinct one then checked by the
+    column's own check), or None when it cannot (a longer value for a custom check)."""
+    kind = getattr(col.check, "kind", "custom") if col.check is not None else "text"
+    if kind == "set" and _BITSETS.row(col.check.allowed) is not None:
+        return CODE
+    if kind in ("text", "date", "nhs"):
+        return {"text": TEXT, "date": DATE, "nhs": NHS}[kind]
+    return SHORT if col.max_len <= 8 else None
+
+
 class _Distinct:
     """Applies one column's own check to each distinct value once (per file): True when the
     check accepts the value and loads it unchanged."""
@@ -451,17 +463,17 @@ class BlockPlan:
         self.dates: list[tuple[int, _Distinct]] = []
         self.nhs_col, self.nhs_check = -1, None
         for j, c in enumerate(cols):
-            kind = getattr(c.check, "kind", "custom") if c.check is not None else "text"
-            row = _BITSETS.row(c.check.allowed) if kind == "set" else None
-            if row is not None:
-                self.kinds[j], self.slots[j] = CODE, row
-            elif kind == "date":
-                self.kinds[j], self.slots[j] = DATE, len(self.dates)
+            kind = _kernel_kind(c)
+            self.kinds[j] = kind
+            if kind == CODE:
+                self.slots[j] = _BITSETS.row(c.check.allowed)
+            elif kind == DATE:
+                self.slots[j] = len(self.dates)
                 self.dates.append((j, _Dates(c.check)))
-            elif kind == "nhs":
-                self.kinds[j], self.nhs_col, self.nhs_check = NHS, j, c.check
-            elif kind != "text":
-                self.kinds[j], self.slots[j] = SHORT, len(self.shorts)
+            elif kind == NHS:
+                self.nhs_col, self.nhs_check = j, c.check
+            elif kind == SHORT:
+                self.slots[j] = len(self.shorts)
                 self.shorts.append((j, _Distinct(c.check)))
         self.bitsets = _BITSETS.array
         dates = [j for j, _ in self.dates]
@@ -489,19 +501,6 @@ class BlockPlan:
             return False
         self.types = out
         self.ints = np.where(out >= 2, out, 0).astype(np.int8)
-        return True
-
-    @staticmethod
-    def supported(spec) -> bool:
-        """Whether every column is one the kernel checks completely (or hands over)."""
-        for c in spec.columns:
-            kind = getattr(c.check, "kind", "custom") if c.check is not None else "text"
-            if kind == "set" and _BITSETS.row(c.check.allowed) is not None:
-                continue
-            if kind in ("text", "date", "nhs"):
-                continue
-            if c.max_len > 8:
-                return False
         return True
 
     def kernel(self, data: bytes) -> dict[str, np.ndarray]:
@@ -626,8 +625,8 @@ def plan_blocks(spec, positions: list[int], n: int, withdrawn_ids: frozenset[str
         return None
     if len(spec.key) > 1:
         return None
-    kinds = [getattr(c.check, "kind", None) for c in cols]
-    if kinds.count("nhs") > 1 or not BlockPlan.supported(spec):
+    kinds = [_kernel_kind(c) for c in cols]
+    if None in kinds or kinds.count(NHS) > 1:
         return None
     if withdrawn_ids and any(c.name == "referral_id" for c in cols):
         return None

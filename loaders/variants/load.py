@@ -302,7 +302,12 @@ def _genome_handler(
         # statistics are refused, counted, and kept nowhere. The relatives' platekeys come
         # from the delivery's manifest (their QC rows) or earlier ones.
         gone = {r for r, _ in withdrawn_no_further_use(ctx.conn, ctx.delivery.delivery_date)}
-        whose = platekey_referrals(ctx.conn, ctx.path.parent, list(d["samples"])) if gone else {}
+        germline = [r for r in rows if r.get("sample_type") == "germline"]
+        whose = (
+            platekey_referrals(ctx.conn, ctx.path.parent, header.samples)
+            if gone or germline
+            else {}
+        )
         with ctx.writer("raw.variant_sample_stats", SAMPLE_COLS) as w:
             for i, (name, s) in enumerate(d["samples"].items(), start=1):
                 ref_id = by_platekey.get(name, {}).get("referral_id")
@@ -321,10 +326,8 @@ def _genome_handler(
                 w.write(
                     [contig, str(c["records"]), str(c["snvs"]), str(c["indels"])], i, escape=True
                 )
-        germline = [r for r in rows if r.get("sample_type") == "germline"]
         if germline:
-            platekeys = platekey_referrals(ctx.conn, ctx.path.parent, header.samples)
-            _tier_genome(ctx, result, germline[0]["family_id"], platekeys, panels)
+            _tier_genome(ctx, result, germline[0]["family_id"], whose, panels)
         # every row written or refused is one delivered fact of the genome
         ctx.delivered = ctx.loaded + ctx.quarantined
 
