@@ -29,11 +29,10 @@ joined as (
 
 counted as (
     select
-        case when grouping(gmc_code) = 1 then 'ALL' else gmc_code end as gmc_code,
-        case when grouping(programme) = 1 then 'ALL' else programme end as programme,
-        case when grouping(disease_group) = 1 then 'ALL' else disease_group end
-            as disease_group,
-        case when grouping(sample_type) = 1 then 'ALL' else sample_type end as sample_type,
+        {{ cube_label('gmc_code') }},
+        {{ cube_label('programme') }},
+        {{ cube_label('disease_group') }},
+        {{ cube_label('sample_type') }},
         delivery_month,
         grouping(delivery_month) = 1 as is_all_months,
         count(*) as genomes

@@ -24,10 +24,9 @@ windows as (
 
 counted as (
     select
-        case when grouping(gmc_code) = 1 then 'ALL' else gmc_code end as gmc_code,
-        case when grouping(programme) = 1 then 'ALL' else programme end as programme,
-        case when grouping(disease_group) = 1 then 'ALL' else disease_group end
-            as disease_group,
+        {{ cube_label('gmc_code') }},
+        {{ cube_label('programme') }},
+        {{ cube_label('disease_group') }},
         solved_status,
         window_side,
         count(*) as participants,

@@ -11,10 +11,9 @@ outcomes as (
 
 counted as (
     select
-        case when grouping(gmc_code) = 1 then 'ALL' else gmc_code end as gmc_code,
-        case when grouping(programme) = 1 then 'ALL' else programme end as programme,
-        case when grouping(disease_group) = 1 then 'ALL' else disease_group end
-            as disease_group,
+        {{ cube_label('gmc_code') }},
+        {{ cube_label('programme') }},
+        {{ cube_label('disease_group') }},
         count(*) as families_reported,
         count(*) filter (where is_solved) as families_solved,
         count(*) filter (where is_partially_solved) as families_partially_solved

@@ -1,45 +1,14 @@
 -- Tiered variants and families with at least one variant of each tier, by programme,
--- disease group and GMC (and 'ALL' GMCs).
-with
-
-tiers as (
-    select
-        variant.family_id,
-        variant.tier,
-        families.gmc_code,
-        families.programme,
-        families.disease_group
-    from {{ ref('fct_tiered_variant') }} as variant
-    inner join {{ ref('dim_family') }} as families on variant.family_id = families.family_id
-),
-
-counted as (
-    select
-        gmc_code,
-        programme,
-        disease_group,
-        tier,
-        count(*) as variants,
-        count(distinct family_id) as families
-    from tiers
-    group by gmc_code, programme, disease_group, tier
-    union all
-    select
-        'ALL' as gmc_code,
-        programme,
-        disease_group,
-        tier,
-        count(*) as variants,
-        count(distinct family_id) as families
-    from tiers
-    group by programme, disease_group, tier
-)
-
+-- disease group and GMC (and 'ALL' GMCs): the cells of rpt_dashboard_tiers that do not
+-- roll up programme or disease group (same unrounded counts, same disclosure control).
 select
     gmc_code,
     programme,
     disease_group,
     tier,
-    {{ disclosure_control('variants') }} as variants,
-    {{ disclosure_control('families') }} as families
-from counted
+    variants,
+    families
+from {{ ref('rpt_dashboard_tiers') }}
+where
+    programme is distinct from 'ALL'
+    and disease_group is distinct from 'ALL'
