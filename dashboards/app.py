@@ -67,19 +67,9 @@ def _label(value: str) -> str:
     return PROGRAMME_LABELS.get(value, value)
 
 
-def _is_missing(value: object) -> bool:
-    """None, NaN, NaT or pd.NA: a value the table does not hold (or holds suppressed)."""
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _bar_values(series: pd.Series) -> tuple[list[float], list[str]]:
     """Bar heights (suppressed -> 0) and the text on each bar (count or `*`)."""
-    heights = [0.0 if _is_missing(v) else float(v) for v in series]
+    heights = [0.0 if q.is_missing(v) else float(v) for v in series]
     texts = [q.show_count(v) for v in series]
     return heights, texts
 
@@ -154,7 +144,7 @@ def _table(df: pd.DataFrame, columns: Sequence[Column], table_id: str, caption: 
 
 
 def _text(value: object) -> str:
-    return "" if _is_missing(value) else str(value)
+    return "" if q.is_missing(value) else str(value)
 
 
 def _pct(value: object) -> str:
@@ -170,7 +160,7 @@ def _rate(value: object) -> str:
 
 
 def _when(value: object) -> str:
-    if _is_missing(value):
+    if q.is_missing(value):
         return "never"
     if isinstance(value, datetime):
         if value.tzinfo is not None:
@@ -259,13 +249,13 @@ def recruitment_section(conn: Any, filters: Filters) -> list[Any]:
         barmode="group",
     )
     for i, (programme, part) in enumerate(tat.groupby("programme", sort=True)):
-        median = [0.0 if _is_missing(v) else float(v) for v in part["median_days"]]
+        median = [0.0 if q.is_missing(v) else float(v) for v in part["median_days"]]
         upper = [
-            0.0 if _is_missing(p75) or _is_missing(m) else float(p75) - float(m)
+            0.0 if q.is_missing(p75) or q.is_missing(m) else float(p75) - float(m)
             for p75, m in zip(part["p75_days"], part["median_days"], strict=True)
         ]
         lower = [
-            0.0 if _is_missing(p25) or _is_missing(m) else float(m) - float(p25)
+            0.0 if q.is_missing(p25) or q.is_missing(m) else float(m) - float(p25)
             for p25, m in zip(part["p25_days"], part["median_days"], strict=True)
         ]
         colour = COLOURS[i % len(COLOURS)]
@@ -283,7 +273,7 @@ def recruitment_section(conn: Any, filters: Filters) -> list[Any]:
         )
         tfig.add_scatter(
             x=part["stage_label"],
-            y=[None if _is_missing(v) else float(v) for v in part["p90_days"]],
+            y=[None if q.is_missing(v) else float(v) for v in part["p90_days"]],
             mode="markers",
             marker={"symbol": "diamond", "size": 10, "color": colour},
             name=f"{fig_name}: 90th percentile",
@@ -349,7 +339,7 @@ def diagnosis_section(conn: Any, filters: Filters) -> list[Any]:
     )
     yfig.add_bar(
         y=labels,
-        x=[0.0 if _is_missing(v) else float(v) for v in by_group["yield_pct"]],
+        x=[0.0 if q.is_missing(v) else float(v) for v in by_group["yield_pct"]],
         text=[
             f"{_pct(p)} ({q.show_count(s)} of {q.show_count(r)} families)"
             for p, s, r in zip(
@@ -373,7 +363,7 @@ def diagnosis_section(conn: Any, filters: Filters) -> list[Any]:
     gfig = _figure("Diagnostic yield by GMC (%)", "Genomic Medicine Centre", "Diagnostic yield (%)")
     gfig.add_bar(
         x=["All GMCs" if g == ALL else g for g in by_gmc["gmc_code"]],
-        y=[0.0 if _is_missing(v) else float(v) for v in by_gmc["yield_pct"]],
+        y=[0.0 if q.is_missing(v) else float(v) for v in by_gmc["yield_pct"]],
         text=[_pct(v) for v in by_gmc["yield_pct"]],
         textposition="outside",
         marker_color=[COLOURS[1] if g == ALL else COLOURS[0] for g in by_gmc["gmc_code"]],
@@ -529,7 +519,7 @@ def outcomes_section(conn: Any, filters: Filters) -> list[Any]:
             part = df[df["window_side"] == side]
             fig.add_bar(
                 x=[STATUS_LABELS.get(s, s) for s in part["solved_status"]],
-                y=[0.0 if _is_missing(v) else float(v) for v in part[column]],
+                y=[0.0 if q.is_missing(v) else float(v) for v in part[column]],
                 text=[_rate(v) for v in part[column]],
                 textposition="outside",
                 name=SIDE_LABELS[side],
@@ -671,7 +661,7 @@ def quality_section(conn: Any, filters: Filters) -> list[Any]:
     )
     fig.add_bar(
         x=labels,
-        y=[0.0 if _is_missing(v) else float(v) for v in df["quarantine_rate_pct"]],
+        y=[0.0 if q.is_missing(v) else float(v) for v in df["quarantine_rate_pct"]],
         text=[q.show_number(v, 2, "%") for v in df["quarantine_rate_pct"]],
         textposition="outside",
         marker_color=COLOURS[3],

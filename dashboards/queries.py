@@ -120,7 +120,8 @@ def assert_controlled(df: pd.DataFrame, columns: Sequence[str], table: str) -> p
     return df
 
 
-def _missing(value: object) -> bool:
+def is_missing(value: object) -> bool:
+    """None, NaN, NaT or pd.NA: a value the table does not hold (or holds suppressed)."""
     if value is None:
         return True
     try:
@@ -143,14 +144,14 @@ def withhold_rates(df: pd.DataFrame, pairs: Sequence[tuple[str, str]]) -> pd.Dat
 
 def show_count(value: object) -> str:
     """A controlled count as displayed: the number with thousands separators, or `*`."""
-    if _missing(value):
+    if is_missing(value):
         return SUPPRESSED
     return f"{int(value):,}"
 
 
 def show_number(value: object, decimals: int = 1, suffix: str = "") -> str:
     """A controlled rate, percentile or mean as displayed; None (base < 8) shows `*`."""
-    if _missing(value):
+    if is_missing(value):
         return SUPPRESSED
     return f"{float(value):,.{decimals}f}{suffix}"
 
@@ -484,7 +485,7 @@ def open_failures(conn: psycopg.Connection) -> pd.DataFrame:
         "order by severity = 'critical' desc, stage, expectation",
     )
     df["unexpected_count"] = [
-        None if _missing(v) else suppress_count(int(v)) for v in df["unexpected_count"]
+        None if is_missing(v) else suppress_count(int(v)) for v in df["unexpected_count"]
     ]
     return df.astype({"unexpected_count": "object"})
 
@@ -558,7 +559,7 @@ def pipeline_status(conn: psycopg.Connection) -> PipelineStatus | None:
 
     def _opt(name: str) -> object:
         value = row[name]
-        return None if _missing(value) else value
+        return None if is_missing(value) else value
 
     return PipelineStatus(
         last_successful_night=_opt("last_successful_night"),

@@ -15,7 +15,6 @@ the ledger's exactly-once rule makes every step idempotent.
 from __future__ import annotations
 
 import csv
-import importlib
 import logging
 import os
 from collections import Counter
@@ -156,33 +155,17 @@ def load_night(
 ) -> dict:
     """Load every complete delivery due by `night` (feed order), like `gwh load` but bounded.
 
-    Uses the ingest core exactly as `loaders.ingest.load_landing` does (same Run, same feed
-    modules, same ledger), only restricted to the night's folders, so a later night's
-    deliveries already sitting in the landing area are not loaded early. Returns the load
+    It is `loaders.ingest.load_landing` (same Run, same feed modules, same ledger),
+    restricted to the night's folders, so a later night's deliveries already sitting in the
+    landing area are not loaded early. Returns the load
     report as a dict (per-feed files and rows by outcome; no identifiers).
     """
-    from loaders.ingest import discover
-    from loaders.ingest.report import LoadReport
-    from loaders.ingest.runner import Run, _check_schema
-    from loaders.pseudonymise import Pseudonymiser, resolve_key
+    from loaders.ingest import load_landing
 
     night = as_date(night)
-    pseudonymiser = Pseudonymiser(resolve_key(None, demo=demo_key))
-    landing = Path(landing)
-    if not landing.is_dir():
-        raise FileNotFoundError(f"landing area {landing} is not a directory")
-    deliveries, warnings = discover(landing, feeds)
-    report = LoadReport(warnings=list(warnings))
-    with psycopg.connect(url, autocommit=True) as conn:
-        _check_schema(conn)
-        run = Run(conn, landing.resolve(), pseudonymiser, report)
-        for d in deliveries:
-            if not due_by(d, night):
-                continue
-            if not d.complete:
-                report.incomplete_deliveries += 1
-                continue
-            importlib.import_module(f"loaders.feeds.{d.feed}").load_delivery(run, d)
+    report = load_landing(
+        Path(landing), url, feeds, demo_key=demo_key, due=lambda d: due_by(d, night)
+    )
     out = report.to_dict()
     out["night"] = night.isoformat()
     log.info(

@@ -141,13 +141,16 @@ def load_landing(
     *,
     demo_key: bool = False,
     progress: object | None = None,
+    due: Callable[[Delivery], bool] | None = None,
 ) -> LoadReport:
     """Load every pending complete delivery under `landing` into the warehouse at `url`.
 
-    `feeds` limits the run (None: all, in FEED_ORDER). The pseudonymisation key comes from
-    `key`, else the environment/Airflow (loaders.pseudonymise.resolve_key); `demo_key=True`
-    uses the published demo key. Raises PseudonymKeyMissing before touching anything when no
-    key is found. Safe to call concurrently and repeatedly: finished files are skipped.
+    `feeds` limits the run (None: all, in FEED_ORDER); `due` limits it to the deliveries it
+    accepts (the nightly DAG: those due by its night, see loaders.orchestration). The
+    pseudonymisation key comes from `key`, else the environment/Airflow
+    (loaders.pseudonymise.resolve_key); `demo_key=True` uses the published demo key. Raises
+    PseudonymKeyMissing before touching anything when no key is found. Safe to call
+    concurrently and repeatedly: finished files are skipped.
     """
     pseudonymiser = Pseudonymiser(resolve_key(key, demo=demo_key))
     landing = Path(landing)
@@ -159,6 +162,8 @@ def load_landing(
         _check_schema(conn)
         run = Run(conn, landing.resolve(), pseudonymiser, report, progress)
         for d in deliveries:
+            if due is not None and not due(d):
+                continue
             if not d.complete:
                 report.incomplete_deliveries += 1
                 log.info("%s: no %s yet; left for a later run", d.rel_path, SUCCESS)
