@@ -780,31 +780,24 @@ def _safe(name: str, builder: Callable[[Any, Filters], list[Any]], conn: Any, fi
 # --- the app ------------------------------------------------------------------------------------
 
 
+def _dropdown(label: str, component_id: str, class_name: str) -> html.Div:
+    """A labelled filter dropdown, starting at ALL (its options come from the data)."""
+    return html.Div(
+        [
+            html.Label(label, htmlFor=component_id),
+            dcc.Dropdown(id=component_id, value=ALL, clearable=False),
+        ],
+        className=class_name,
+    )
+
+
 def build_layout() -> html.Div:
     """The page skeleton: filters, the five sections and the disclosure footnote (no data)."""
     filters = html.Div(
         [
-            html.Div(
-                [
-                    html.Label("GMC", htmlFor="filter-gmc"),
-                    dcc.Dropdown(id="filter-gmc", value=ALL, clearable=False),
-                ],
-                className="filter",
-            ),
-            html.Div(
-                [
-                    html.Label("Programme", htmlFor="filter-programme"),
-                    dcc.Dropdown(id="filter-programme", value=ALL, clearable=False),
-                ],
-                className="filter",
-            ),
-            html.Div(
-                [
-                    html.Label("Disease group", htmlFor="filter-disease"),
-                    dcc.Dropdown(id="filter-disease", value=ALL, clearable=False),
-                ],
-                className="filter wide-filter",
-            ),
+            _dropdown("GMC", "filter-gmc", "filter"),
+            _dropdown("Programme", "filter-programme", "filter"),
+            _dropdown("Disease group", "filter-disease", "filter wide-filter"),
             html.Div(
                 [
                     html.Label("Period (referral / delivery year)", htmlFor="filter-period"),
