@@ -226,12 +226,7 @@ def recruitment_by_year(conn: psycopg.Connection, filters: Filters) -> pd.DataFr
     else:
         where.append("programme = %s")
     params.append(filters.programme)
-    if filters.year_from is not None:
-        where.append("referral_year >= %s")
-        params.append(filters.year_from)
-    if filters.year_to is not None:
-        where.append("referral_year <= %s")
-        params.append(filters.year_to)
+    _period(filters, "referral_year >= %s", "referral_year <= %s", where, params)
     df = _frame(
         conn,
         "select referral_year, programme, participants, probands "
@@ -258,17 +253,28 @@ def recruitment_total(conn: psycopg.Connection, filters: Filters) -> dict[str, o
     return df.iloc[0].to_dict()
 
 
+def _period(
+    filters: Filters, since: str, until: str, clauses: list[str], params: list[object]
+) -> None:
+    """Add the period filter's bounds (SQL with one %s for the year) where they are set."""
+    for sql_text, year in ((since, filters.year_from), (until, filters.year_to)):
+        if year is not None:
+            clauses.append(sql_text)
+            params.append(year)
+
+
 def genomes_by_month(conn: psycopg.Connection, filters: Filters) -> pd.DataFrame:
     """Genomes delivered per month of first delivery and sample type, within the period."""
     where, params = _where(filters)
     clauses = [where, "not is_all_months", "sample_type <> %s"]
     params.append(ALL)
-    if filters.year_from is not None:
-        clauses.append("delivery_month >= make_date(%s, 1, 1)")
-        params.append(filters.year_from)
-    if filters.year_to is not None:
-        clauses.append("delivery_month <= make_date(%s, 12, 1)")
-        params.append(filters.year_to)
+    _period(
+        filters,
+        "delivery_month >= make_date(%s, 1, 1)",
+        "delivery_month <= make_date(%s, 12, 1)",
+        clauses,
+        params,
+    )
     df = _frame(
         conn,
         "select delivery_month, sample_type, genomes "
