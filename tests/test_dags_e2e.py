@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
+from warehouse_build import table_digests
 
 from loaders import db
 from loaders import orchestration as orch
@@ -93,37 +93,11 @@ def _run_night(world: dict, tag: str) -> str:
 
 
 def checksums(url: str) -> dict[str, str]:
-    """md5 of every table's rows (ordered), timestamp columns left out: a rebuilt table
-    carries the time it was built, which is not a change of content. Tables of the
-    data-quality run history (`*dq*`: one row per checkpoint run) grow with every run by
-    design and are left out too."""
-    out = {}
-    with psycopg.connect(url) as conn:
-        tables = conn.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema = any(%s) and table_type = 'BASE TABLE' order by 1, 2",
-            (list(CHECKED_SCHEMAS),),
-        ).fetchall()
-        for schema, table in tables:
-            if "dq" in table.split("_"):
-                continue
-            cols = [
-                r[0]
-                for r in conn.execute(
-                    "select column_name from information_schema.columns "
-                    "where table_schema = %s and table_name = %s and data_type not like "
-                    "'timestamp%%' order by ordinal_position",
-                    (schema, table),
-                )
-            ]
-            row = sql.SQL("row({})::text").format(sql.SQL(", ").join(map(sql.Identifier, cols)))
-            q = sql.SQL(
-                "select count(*), md5(coalesce(string_agg(r, '|' order by r), '')) "
-                "from (select {} as r from {}.{}) t"
-            ).format(row, sql.Identifier(schema), sql.Identifier(table))
-            n, digest = conn.execute(q).fetchone()
-            out[f"{schema}.{table}"] = f"{n}:{digest}"
-    return out
+    """Content digests of every table, timestamp columns left out: a rebuilt table carries
+    the time it was built, which is not a change of content. Tables of the data-quality run
+    history (`*dq*`: one row per checkpoint run) grow with every run by design and are left
+    out too."""
+    return table_digests(url, CHECKED_SCHEMAS, skip_table=lambda t: "dq" in t.split("_"))
 
 
 def test_nightly_dag_builds_the_warehouse_and_a_rerun_changes_nothing(world) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from warehouse_build import table_digests
 
 from loaders import db
 from loaders import orchestration as orch
@@ -172,33 +173,8 @@ def _night_steps(landing: Path, url: str, night: str, outbox: Path) -> None:
 def _content(url: str) -> dict[str, str]:
     """Per raw/quarantine table: row count and md5 of its rows, without the surrogate keys
     and timestamps that depend on when, not what, was loaded."""
-    from psycopg import sql
-
-    skip = {"ledger_file_id", "file_id", "delivery_id", "quarantine_id", "row_id"}
-    out = {}
-    with psycopg.connect(url) as conn:
-        tables = conn.execute(
-            "select table_schema, table_name from information_schema.tables where "
-            "table_schema in ('raw', 'quarantine') and table_type = 'BASE TABLE' order by 1, 2"
-        ).fetchall()
-        for schema, table in tables:
-            cols = [
-                c
-                for c, t in conn.execute(
-                    "select column_name, data_type from information_schema.columns "
-                    "where table_schema = %s and table_name = %s order by ordinal_position",
-                    (schema, table),
-                )
-                if c not in skip and not t.startswith("timestamp") and not c.endswith("_id_seq")
-            ]
-            row = sql.SQL("row({})::text").format(sql.SQL(", ").join(map(sql.Identifier, cols)))
-            q = sql.SQL(
-                "select count(*), md5(coalesce(string_agg(r, '|' order by r), '')) "
-                "from (select {} as r from {}.{}) t"
-            ).format(row, sql.Identifier(schema), sql.Identifier(table))
-            n, digest = conn.execute(q).fetchone()
-            out[f"{schema}.{table}"] = f"{n}:{digest}"
-    return out
+    skip = frozenset({"ledger_file_id", "file_id", "delivery_id", "quarantine_id", "row_id"})
+    return table_digests(url, ("raw", "quarantine"), skip_columns=skip)
 
 
 def test_a_backfilled_night_gives_the_same_warehouse_as_on_time(

@@ -9,8 +9,12 @@ use, so a test passing here says the product works, not a test double.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import psycopg
+from psycopg import sql
 
 from loaders import db
 from loaders.cli import main as gwh
@@ -65,3 +69,44 @@ def build(url: str, *, full_refresh: bool = False, tests: bool = True) -> None:
     run_dbt(args, url)
     with psycopg.connect(url) as conn:
         promote_reporting(conn)
+
+
+def table_digests(
+    url: str,
+    schemas: tuple[str, ...],
+    *,
+    skip_columns: frozenset[str] = frozenset(),
+    skip_table: Callable[[str], bool] = lambda name: False,
+) -> dict[str, str]:
+    """Per base table of `schemas`: "row count:md5 of its rows (ordered)", leaving out
+    timestamp columns and `skip_columns` (what depends on when, not what, was loaded or
+    built) and the tables `skip_table` names. Two states with equal digests hold the same
+    content."""
+    out = {}
+    with psycopg.connect(url) as conn:
+        tables = conn.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema = any(%s) and table_type = 'BASE TABLE' order by 1, 2",
+            (list(schemas),),
+        ).fetchall()
+        for schema, table in tables:
+            if skip_table(table):
+                continue
+            cols = [
+                c
+                for (c,) in conn.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = %s and table_name = %s and data_type not like "
+                    "'timestamp%%' order by ordinal_position",
+                    (schema, table),
+                )
+                if c not in skip_columns
+            ]
+            row = sql.SQL("row({})::text").format(sql.SQL(", ").join(map(sql.Identifier, cols)))
+            q = sql.SQL(
+                "select count(*), md5(coalesce(string_agg(r, '|' order by r), '')) "
+                "from (select {} as r from {}.{}) t"
+            ).format(row, sql.Identifier(schema), sql.Identifier(table))
+            n, digest = conn.execute(q).fetchone()
+            out[f"{schema}.{table}"] = f"{n}:{digest}"
+    return out
