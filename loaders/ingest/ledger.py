@@ -111,6 +111,15 @@ class FileContext:
     excluded: int = 0
     excluded_reasons: Counter = field(default_factory=Counter)
     _quarantine: list[tuple[int, str, str, str]] = field(default_factory=list)
+    _reported: int = 0  # rows loaded at the last progress report
+
+    def count_loaded(self, rows: int) -> None:
+        """Count rows put into the COPY stream as loaded, reporting progress every
+        PROGRESS_EVERY rows (whichever writer, CSV or binary, sent them)."""
+        self.loaded += rows
+        if self.on_progress is not None and self.loaded - self._reported >= PROGRESS_EVERY:
+            self._reported = self.loaded
+            self.on_progress(self.delivered)
 
     @property
     def quarantined(self) -> int:
@@ -134,7 +143,7 @@ class FileContext:
 
     def reset(self) -> None:
         """Forget every count (the file is being quarantined whole)."""
-        self.delivered = self.loaded = self.excluded = 0
+        self.delivered = self.loaded = self.excluded = self._reported = 0
         self.excluded_reasons.clear()
         self._quarantine.clear()
 
@@ -208,12 +217,11 @@ class CopyWriter:
     Values are strings, '' meaning NULL.
     """
 
-    __slots__ = ("_copy", "_ctx", "_flushed", "buffer", "prefix", "suffix")
+    __slots__ = ("_copy", "_ctx", "buffer", "prefix", "suffix")
 
     def __init__(self, copy: psycopg.Copy, ctx: FileContext) -> None:
         self._copy = copy
         self._ctx = ctx
-        self._flushed = 0
         #: Pending lines; the table loader appends f"{prefix}{line}{suffix}{body}\n"
         #: directly on its hot path (then calls flush when the block is full).
         self.buffer: list[str] = []
@@ -240,12 +248,8 @@ class CopyWriter:
         """Send the pending block; rows count as loaded once they are in the COPY stream."""
         if self.buffer:
             self._copy.write("".join(self.buffer))
-            ctx = self._ctx
-            ctx.loaded += len(self.buffer)
+            self._ctx.count_loaded(len(self.buffer))
             self.buffer.clear()
-            if ctx.on_progress is not None and ctx.loaded - self._flushed >= PROGRESS_EVERY:
-                self._flushed = ctx.loaded
-                ctx.on_progress(ctx.delivered)
 
 
 #: The binary COPY header (signature, flags, header extension length) and trailer.
@@ -256,11 +260,10 @@ BINARY_TRAILER = b"\xff\xff"
 class BinaryCopy:
     """Sends blocks of binary COPY tuples, with the format's signature and trailer."""
 
-    __slots__ = ("_copy", "_ctx", "_flushed", "_started")
+    __slots__ = ("_copy", "_ctx", "_started")
 
     def __init__(self, copy: psycopg.Copy, ctx: FileContext) -> None:
         self._copy, self._ctx = copy, ctx
-        self._flushed = 0
         self._started = False
 
     def write_block(self, data, rows: int) -> None:
@@ -271,11 +274,7 @@ class BinaryCopy:
             self._copy.write(BINARY_SIGNATURE)
             self._started = True
         self._copy.write(memoryview(data))
-        ctx = self._ctx
-        ctx.loaded += rows
-        if ctx.on_progress is not None and ctx.loaded - self._flushed >= PROGRESS_EVERY:
-            self._flushed = ctx.loaded
-            ctx.on_progress(ctx.delivered)
+        self._ctx.count_loaded(rows)
 
     def close(self) -> None:
         # Nothing sent: psycopg sends an empty stream (signature and trailer) itself.
