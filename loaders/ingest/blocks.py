@@ -439,6 +439,7 @@ class Scan:
     lines: int
     accepted: np.ndarray  # per line
     keys: list | None  # per accepted line, in order (None: the file has no key)
+    arrays: dict[str, np.ndarray]  # the kernel's per-line arrays (bounds, values, pseudonyms)
 
 
 class BlockPlan:
@@ -485,7 +486,6 @@ class BlockPlan:
         self._pseudonyms: list[bytes] = []
         self.pmat = np.zeros((0, 64), dtype=np.uint8)
         self.plen = np.zeros(0, dtype=np.int64)
-        self.arrays: dict[str, np.ndarray] = {}
         self.ints = np.zeros(n, dtype=np.int8)
         self.types: np.ndarray | None = None
 
@@ -548,7 +548,6 @@ class BlockPlan:
             ok[r[p < 0]] = False
             pidx[r] = p
         a["pidx"] = pidx
-        self.arrays = a
         keys = None
         if self.key_col >= 0:
             acc = np.flatnonzero(ok)
@@ -559,7 +558,7 @@ class BlockPlan:
                 text = data.decode("latin-1")
                 starts, ends = a["key_s"][acc].tolist(), a["key_e"][acc].tolist()
                 keys = [text[s:e] for s, e in zip(starts, ends, strict=True)]
-        return Scan(nl, ok, keys)
+        return Scan(nl, ok, keys, a)
 
     def _pseudonym_index(self, numbers: np.ndarray) -> np.ndarray:
         """Per NHS number: the index of its pseudonym, or -1 when the column's check rejects
@@ -600,10 +599,10 @@ class BlockPlan:
                     idx[t] = known[numbers[t]]
         return np.array(idx, dtype=np.int64)
 
-    def emit_binary(self, data: bytes, sel: np.ndarray, first_line: int, file_id: int,
-                    delivery_days: int) -> np.ndarray:  # fmt: skip
-        """The binary COPY tuples of the selected accepted lines of the last scanned block."""
-        a = self.arrays
+    def emit_binary(self, data: bytes, scan: Scan, sel: np.ndarray, first_line: int,
+                    file_id: int, delivery_days: int) -> np.ndarray:  # fmt: skip
+        """The binary COPY tuples of the selected accepted lines of a scanned block."""
+        a = scan.arrays
         size = int((a["line_end"][sel] - a["line_start"][sel]).sum())
         size += len(sel) * (2 + 36 + 12 * self.n + self.pmat.shape[1])
         out = np.empty(size, dtype=np.uint8)
@@ -666,7 +665,7 @@ def warm_up() -> None:
     data = b"9434765919|A1|2024-01-02|2024-01-03|RGT|k1|7\n9434765919|B2|2024-01-02||RGT|k2|\n"
     scan = plan.scan(data, plan.kernel(data))
     assert scan.accepted.all(), "the warm-up records should be accepted"
-    plan.emit_binary(data, np.flatnonzero(scan.accepted), 2, 1, 9000)
+    plan.emit_binary(data, scan, np.flatnonzero(scan.accepted), 2, 1, 9000)
 
 
 class _WarmNhs:

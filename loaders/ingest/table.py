@@ -303,7 +303,7 @@ def _load_block(
     if scan.lines == 0:
         return line
     ctx.delivered += scan.lines
-    bounds = plan.arrays["line_start"], plan.arrays["line_end"]
+    bounds = scan.arrays["line_start"], scan.arrays["line_end"]
 
     def handover(i: int) -> None:
         raw = block.data[bounds[0][i] : bounds[1][i]].decode("utf-8")
@@ -338,7 +338,7 @@ def _load_block(
             pos = j
         final = np.flatnonzero(take)
     days = (ctx.delivery.delivery_date - PG_EPOCH).days
-    bw.write_block(plan.emit_binary(block.data, final, line, ctx.file_id, days), len(final))
+    bw.write_block(plan.emit_binary(block.data, scan, final, line, ctx.file_id, days), len(final))
     w.flush()
     return line + scan.lines
 
