@@ -8,8 +8,6 @@ The browser test (test_dashboard_e2e.py) runs the same queries on dbt-built tabl
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
 from datetime import date
 
@@ -59,96 +57,102 @@ CARDIO, RENAL = "Cardiovascular disorders", "Renal and urinary tract disorders"
 @pytest.fixture(scope="module")
 def reporting_url(pg_server: db.ServerChoice) -> Iterator[str]:
     """A database of its own (the session warehouse is shared with the loader tests)."""
-    url = db.with_database(pg_server.url, f"gwh_dashq_{os.getpid()}_{secrets.token_hex(3)}")
-    db.ensure_database(url)
-    db.init_db(url)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(DDL)
-        recruitment = [
-            # Two GMCs of 8 each: published parts 10 + 10, but the total of 16 is 15.
-            ("SLO", RD, CARDIO, 2020, False, 10, None),
-            ("UCL", RD, CARDIO, 2020, False, 10, None),
-            ("ALL", RD, CARDIO, 2020, False, 15, 10),
-            ("ALL", CA, RENAL, 2021, False, None, None),
-            ("ALL", RD, ALL, 2020, False, 15, 10),
-            ("ALL", CA, ALL, 2021, False, None, None),
-            ("ALL", RD, ALL, 2023, False, 20, 10),
-            ("ALL", ALL, ALL, None, True, 40, 20),
-            ("SLO", ALL, ALL, None, True, 10, None),
-            ("ALL", RD, CARDIO, None, True, 15, 10),
-        ]
-        with conn.cursor() as cur:
-            cur.executemany(
-                "insert into reporting.rpt_dashboard_recruitment values (%s,%s,%s,%s,%s,%s,%s)",
-                recruitment,
-            )
-            cur.executemany(
-                "insert into reporting.rpt_recruitment_by_gmc_month values (%s,%s,%s,%s,%s)",
-                [
-                    ("SLO", "South London", RD, date(2020, 3, 1), 10),
-                    ("UCL", "UCL Partners (North Thames)", RD, date(2020, 4, 1), None),
-                    ("ALL", "All GMCs", RD, date(2020, 3, 1), 15),
-                ],
-            )
-            cur.executemany(
-                "insert into reporting.rpt_dashboard_genomes_delivered "
-                "values (%s,%s,%s,%s,%s,%s,%s)",
-                [
-                    ("ALL", ALL, ALL, ALL, None, True, 110),
-                    ("ALL", ALL, ALL, "germline", date(2025, 5, 1), False, 90),
-                    ("ALL", ALL, ALL, "tumour", date(2025, 5, 1), False, 20),
-                    ("ALL", ALL, ALL, "germline", date(2024, 5, 1), False, None),
-                    ("ALL", ALL, ALL, ALL, date(2025, 5, 1), False, 110),
-                ],
-            )
-            cur.executemany(
-                "insert into reporting.rpt_turnaround values (%s,%s,%s,%s,%s,%s,%s,%s)",
-                [
-                    ("ALL", RD, "referral_to_result", 25, 352.5, 463, 538.8, 581.1),
-                    ("ALL", RD, "referral_to_sequencing", 25, 120, 200, 300, 400),
-                    ("ALL", CA, "referral_to_sequencing", None, None, None, None, None),
-                    ("SLO", RD, "referral_to_sequencing", None, None, None, None, None),
-                ],
-            )
-            cur.executemany(
-                "insert into reporting.rpt_dashboard_yield values (%s,%s,%s,%s,%s,%s,%s,%s)",
-                [
-                    ("ALL", ALL, ALL, 25, 10, 0, 37.5, 37.5),
-                    ("ALL", ALL, CARDIO, 10, None, 0, None, None),
-                    ("ALL", ALL, RENAL, None, None, 0, None, None),
-                    ("ALL", RD, ALL, 25, 10, 0, 37.5, 37.5),
-                    ("SLO", ALL, ALL, 10, None, 0, None, None),
-                    ("UCL", ALL, ALL, None, None, 0, None, None),
-                ],
-            )
-            cur.executemany(
-                "insert into reporting.rpt_dashboard_tiers values (%s,%s,%s,%s,%s,%s)",
-                [("ALL", ALL, ALL, 3, 10, 10), ("ALL", ALL, ALL, 1, 15, 10)],
-            )
-            cur.executemany(
-                "insert into reporting.rpt_dashboard_newly_actionable "
-                "values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                [
-                    ("ALL", ALL, ALL, None, True, date(2025, 7, 1), 10, 10, 0, None),
-                    ("ALL", ALL, ALL, date(2025, 7, 1), False, date(2025, 7, 1), 10, 10, 0, None),
-                    (
-                        "ALL",
-                        ALL,
-                        ALL,
-                        date(2025, 6, 3),
-                        False,
-                        date(2025, 7, 1),
-                        None,
-                        None,
-                        0,
-                        None,
-                    ),
-                ],
-            )
-    try:
+    with db.scratch_warehouse(pg_server.url, "gwh_dashq") as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(DDL)
+            recruitment = [
+                # Two GMCs of 8 each: published parts 10 + 10, but the total of 16 is 15.
+                ("SLO", RD, CARDIO, 2020, False, 10, None),
+                ("UCL", RD, CARDIO, 2020, False, 10, None),
+                ("ALL", RD, CARDIO, 2020, False, 15, 10),
+                ("ALL", CA, RENAL, 2021, False, None, None),
+                ("ALL", RD, ALL, 2020, False, 15, 10),
+                ("ALL", CA, ALL, 2021, False, None, None),
+                ("ALL", RD, ALL, 2023, False, 20, 10),
+                ("ALL", ALL, ALL, None, True, 40, 20),
+                ("SLO", ALL, ALL, None, True, 10, None),
+                ("ALL", RD, CARDIO, None, True, 15, 10),
+            ]
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "insert into reporting.rpt_dashboard_recruitment values (%s,%s,%s,%s,%s,%s,%s)",
+                    recruitment,
+                )
+                cur.executemany(
+                    "insert into reporting.rpt_recruitment_by_gmc_month values (%s,%s,%s,%s,%s)",
+                    [
+                        ("SLO", "South London", RD, date(2020, 3, 1), 10),
+                        ("UCL", "UCL Partners (North Thames)", RD, date(2020, 4, 1), None),
+                        ("ALL", "All GMCs", RD, date(2020, 3, 1), 15),
+                    ],
+                )
+                cur.executemany(
+                    "insert into reporting.rpt_dashboard_genomes_delivered "
+                    "values (%s,%s,%s,%s,%s,%s,%s)",
+                    [
+                        ("ALL", ALL, ALL, ALL, None, True, 110),
+                        ("ALL", ALL, ALL, "germline", date(2025, 5, 1), False, 90),
+                        ("ALL", ALL, ALL, "tumour", date(2025, 5, 1), False, 20),
+                        ("ALL", ALL, ALL, "germline", date(2024, 5, 1), False, None),
+                        ("ALL", ALL, ALL, ALL, date(2025, 5, 1), False, 110),
+                    ],
+                )
+                cur.executemany(
+                    "insert into reporting.rpt_turnaround values (%s,%s,%s,%s,%s,%s,%s,%s)",
+                    [
+                        ("ALL", RD, "referral_to_result", 25, 352.5, 463, 538.8, 581.1),
+                        ("ALL", RD, "referral_to_sequencing", 25, 120, 200, 300, 400),
+                        ("ALL", CA, "referral_to_sequencing", None, None, None, None, None),
+                        ("SLO", RD, "referral_to_sequencing", None, None, None, None, None),
+                    ],
+                )
+                cur.executemany(
+                    "insert into reporting.rpt_dashboard_yield values (%s,%s,%s,%s,%s,%s,%s,%s)",
+                    [
+                        ("ALL", ALL, ALL, 25, 10, 0, 37.5, 37.5),
+                        ("ALL", ALL, CARDIO, 10, None, 0, None, None),
+                        ("ALL", ALL, RENAL, None, None, 0, None, None),
+                        ("ALL", RD, ALL, 25, 10, 0, 37.5, 37.5),
+                        ("SLO", ALL, ALL, 10, None, 0, None, None),
+                        ("UCL", ALL, ALL, None, None, 0, None, None),
+                    ],
+                )
+                cur.executemany(
+                    "insert into reporting.rpt_dashboard_tiers values (%s,%s,%s,%s,%s,%s)",
+                    [("ALL", ALL, ALL, 3, 10, 10), ("ALL", ALL, ALL, 1, 15, 10)],
+                )
+                cur.executemany(
+                    "insert into reporting.rpt_dashboard_newly_actionable "
+                    "values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                    [
+                        ("ALL", ALL, ALL, None, True, date(2025, 7, 1), 10, 10, 0, None),
+                        (
+                            "ALL",
+                            ALL,
+                            ALL,
+                            date(2025, 7, 1),
+                            False,
+                            date(2025, 7, 1),
+                            10,
+                            10,
+                            0,
+                            None,
+                        ),
+                        (
+                            "ALL",
+                            ALL,
+                            ALL,
+                            date(2025, 6, 3),
+                            False,
+                            date(2025, 7, 1),
+                            None,
+                            None,
+                            0,
+                            None,
+                        ),
+                    ],
+                )
         yield url
-    finally:
-        db.drop_database(url)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import os
-import secrets
 from collections import Counter
 from pathlib import Path
 
@@ -32,30 +31,21 @@ def q(url: str, sql: str, params: tuple = ()) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
 
 
-def _warehouse(pg_server, tmp: Path, seed: int, defects: float):
-    url = db.with_database(pg_server.url, f"gwh_test_dq_{os.getpid()}_{secrets.token_hex(3)}")
-    db.ensure_database(url)
-    try:
-        db.init_db(url)
-        simulate(tmp, participants=40, seed=seed, nights=2, defects=defects, progress=False)
-        load_landing(tmp / "landing", url, key=KEY)
-        for folder in sorted((tmp / "landing" / "sequencing").iterdir()):
-            if (folder / "_SUCCESS").is_file():
-                process_delivery(url, tmp / "landing", folder)
-    except BaseException:
-        db.drop_database(url)
-        raise
-    return url
+def _load(url: str, tmp: Path, seed: int, defects: float) -> None:
+    """Simulate a programme into `tmp` and load it, genomes included, into `url`."""
+    simulate(tmp, participants=40, seed=seed, nights=2, defects=defects, progress=False)
+    load_landing(tmp / "landing", url, key=KEY)
+    for folder in sorted((tmp / "landing" / "sequencing").iterdir()):
+        if (folder / "_SUCCESS").is_file():
+            process_delivery(url, tmp / "landing", folder)
 
 
 @pytest.fixture(scope="module")
 def clean(pg_server, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dq_clean")
-    url = _warehouse(pg_server, tmp, seed=5, defects=0.0)
-    try:
+    with db.scratch_warehouse(pg_server.url, "gwh_test_dq") as url:
+        _load(url, tmp, seed=5, defects=0.0)
         yield url, tmp
-    finally:
-        db.drop_database(url)
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +65,9 @@ def clean_night(clean):
 @pytest.fixture(scope="module")
 def defective(pg_server, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dq_defective")
-    url = _warehouse(pg_server, tmp, seed=11, defects=0.02)
-    try:
+    with db.scratch_warehouse(pg_server.url, "gwh_test_dq") as url:
+        _load(url, tmp, seed=11, defects=0.02)
         yield url, tmp
-    finally:
-        db.drop_database(url)
 
 
 # --- suites as code -------------------------------------------------------------------
