@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -176,8 +177,6 @@ def scratch_warehouse(server_url: str, prefix: str) -> Iterator[str]:
     """A new database on the server, initialised with `init_db` and dropped afterwards:
     its URL. For tests and benchmarks; the name carries the pid and a random suffix, so
     parallel runs never meet."""
-    import secrets
-
     url = with_database(server_url, f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}")
     ensure_database(url)
     init_db(url)
