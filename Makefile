@@ -35,7 +35,7 @@ help:
 	@echo "make demo   set up, simulate a programme, run the nightly pipeline, print where results are"
 	@echo "make dashboard  serve the reporting dashboard on http://127.0.0.1:$(DASHBOARD_PORT)/ (after make demo)"
 	@echo "make test   set up, then run the whole test suite"
-	@echo "make lint   ruff + sqlfluff"
+	@echo "make lint   ruff, sqlfluff and the import contracts (lint-imports)"
 
 $(STAMP): pyproject.toml uv.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -69,11 +69,11 @@ system-deps:
 	fi
 
 demo: setup
-	$(BIN)/gwh demo
+	$(BIN)/python -m demo
 
 # Serves the warehouse `make demo` built, unless WAREHOUSE_URL names another one.
 dashboard: setup
-	$(BIN)/python -m dashboards.app --port $(DASHBOARD_PORT) $(if $(WAREHOUSE_URL),,--demo)
+	$(BIN)/python -m dashboards --port $(DASHBOARD_PORT) $(if $(WAREHOUSE_URL),,--demo)
 
 test: setup
 	$(BIN)/python -m pytest
@@ -82,7 +82,7 @@ lint: setup
 	$(BIN)/ruff check loaders dags tests bench dashboards
 	$(BIN)/ruff format --check loaders dags tests bench dashboards
 	cd dbt && ../$(BIN)/sqlfluff lint models macros tests snapshots
-	$(BIN)/sqlfluff lint loaders/sql
+	$(BIN)/sqlfluff lint warehouse/sql
 
 clean:
 	rm -rf $(VENV) .gwh

@@ -1,4 +1,4 @@
-"""Overhead of the data-quality checkpoints (issue 7) on an already loaded warehouse.
+"""Overhead of the data-quality checkpoints on an already loaded warehouse.
 
 Usage: WAREHOUSE_URL=postgresql://postgres@127.0.0.1:5432/<db> \
        .venv/bin/python bench/dq_overhead.py [--stages raw genomics marts] [--repeat 2]
@@ -26,7 +26,8 @@ def main() -> None:
     args = ap.parse_args()
     logging.disable(logging.INFO)
 
-    from loaders import db, dq
+    from quality import runner as dq
+    from warehouse import db
 
     url = db.warehouse_url()
     t0 = time.perf_counter()

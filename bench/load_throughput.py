@@ -38,10 +38,11 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from loaders import db, nhs  # noqa: E402
+from domain import nhs  # noqa: E402
 from loaders.ingest import load_landing  # noqa: E402
 from loaders.ingest.validation import icd10_hes  # noqa: E402
-from loaders.simulator.hes import APC_HEADER  # noqa: E402
+from simulator.hes import APC_HEADER  # noqa: E402
+from warehouse import db  # noqa: E402
 
 # The delivered HES APC layout (feeds.md), as the simulator writes it.
 APC_COLS = APC_HEADER

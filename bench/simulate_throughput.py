@@ -1,7 +1,7 @@
 """Benchmark: how fast the simulator writes a full `--scale wgs` genome.
 
 Generates one rare-disease trio (or a single genome with --single) at whole-genome scale
-with loaders.simulator.vcf.write_germline_vcf and prints records/s, seconds per genome and
+with simulator.genomes.write_germline_vcf and prints records/s, seconds per genome and
 file size; then times a `demo` family for the small-scale budget (500 participants well
 under a minute). Speed targets live here, never in the tests.
 
@@ -13,70 +13,26 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from loaders.reference_data import GRCH38_CONTIGS, genes
-from loaders.simulator import vcf
-from loaders.simulator.model import (
-    MOI_BIALLELIC,
-    MOI_MONOALLELIC,
-    SEG_COMPOUND_HET,
-    SEG_DE_NOVO,
-    CausalPlan,
-    Family,
-    PanelGene,
-    Participant,
-)
+from domain.genes import GRCH38_CONTIGS, genes
+from domain.inheritance import COMPOUND_HET, DE_NOVO, MOI_BIALLELIC, MOI_MONOALLELIC
+from simulator import genomes as vcf
+from simulator.families import causal_plan, trio
+from simulator.genomes import background as bg
+from simulator.model import Family
 
 PANEL = ["SCN1A", "CFTR", "MYH7", "KCNQ1", "PKD1", "COL1A1", "FBN1", "BRCA1", "DMD", "TTN"]
 
 
-def _member(n: int, rel: str, sex: str, aff: str) -> Participant:
-    return Participant(
-        referral_id=f"RR{90000000 + n:08d}",
-        gmc_code="EOE",
-        nhs_number="",  # not needed to write a VCF
-        date_of_birth=date(1990, 1, 1),
-        sex=sex,
-        family_id="FAM9000001",
-        relationship_to_proband=rel,
-        affection_status=aff,
-        programme="rare_disease",
-        disease_group="Neurology and neurodevelopmental disorders",
-        specific_disease="Intellectual disability",
-        referral_date=date(2020, 1, 1),
-        germline_platekey=f"LP{9000000 + n:07d}-DNA_A01",
-    )
-
-
 def _family(single: bool) -> Family:
-    members = [_member(1, "proband", "male", "affected")]
+    fam = trio("FAM9000001", single=single)
+    fam.causal = [causal_plan("SCN1A", MOI_MONOALLELIC, DE_NOVO, "HIGH")]
     if not single:
-        members += [_member(2, "mother", "female", "unaffected")]
-        members += [_member(3, "father", "male", "unaffected")]
-    fam = Family("FAM9000001", "EOE", "rare_disease", members)
-    g = genes()
-    fam.causal = [
-        CausalPlan(
-            g["SCN1A"],
-            PanelGene("SCN1A", "HGNC:10585", "3", MOI_MONOALLELIC),
-            SEG_DE_NOVO,
-            "HIGH",
-        )
-    ]
-    if not single:
-        fam.causal.append(
-            CausalPlan(
-                g["CFTR"],
-                PanelGene("CFTR", "HGNC:1884", "3", MOI_BIALLELIC),
-                SEG_COMPOUND_HET,
-                "HIGH",
-            )
-        )
+        fam.causal.append(causal_plan("CFTR", MOI_BIALLELIC, COMPOUND_HET, "HIGH"))
     return fam
 
 
@@ -90,9 +46,9 @@ def main() -> None:
     family = _family(args.single)
     panel = [genes()[s] for s in PANEL]
     # Warm caches (gene tables, FORMAT lookup table) so the timing is per genome.
-    vcf.bg.sample_field_table()
+    bg.sample_field_table()
     for c in GRCH38_CONTIGS:
-        vcf.bg.contig_genes(c)
+        bg.contig_genes(c)
 
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp)

@@ -1,6 +1,6 @@
 """Benchmark: `gwh summarise` records/s on a whole-genome-scale VCF, beside bcftools.
 
-Generates a rare-disease trio with the simulator (loaders.simulator.vcf, `--scale wgs`
+Generates a rare-disease trio with the simulator (simulator.genomes, `--scale wgs`
 statistical model; `--records N` caps its size, 0 = a full genome, ~6 million records),
 then times on the same file in the same run, best of `--repeat` runs each:
 
@@ -30,49 +30,24 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pysam
 
-from loaders.reference_data import genes
-from loaders.simulator import vcf as simvcf
-from loaders.simulator.model import Family, Participant
-from loaders.variants import bcftools
-from loaders.variants.stats import RawCounts, expand, inspect_source, read_header, summarise
+from domain.genes import genes
+from formats.vcf import inspect_source, read_header
+from simulator import genomes as simvcf
+from simulator.families import trio
+from variants import bcftools
+from variants.counting import RawCounts
+from variants.summary import summarise
+from variants.tally import expand
 
 PANEL = ["SCN1A", "CFTR", "MYH7", "KCNQ1", "PKD1", "FBN1", "DMD", "TTN"]
 
 
-def _member(n: int, rel: str, sex: str, aff: str) -> Participant:
-    return Participant(
-        referral_id=f"RR{80000000 + n:08d}",
-        gmc_code="EOE",
-        nhs_number="",  # a VCF needs no NHS number
-        date_of_birth=date(1990, 1, 1),
-        sex=sex,
-        family_id="FAM8000001",
-        relationship_to_proband=rel,
-        affection_status=aff,
-        programme="rare_disease",
-        disease_group="Neurology and neurodevelopmental disorders",
-        specific_disease="Intellectual disability",
-        referral_date=date(2020, 1, 1),
-        germline_platekey=f"LP{8000000 + n:07d}-DNA_A01",
-    )
-
-
 def make_genome(out: Path, records: int | None) -> Path:
-    fam = Family(
-        "FAM8000001",
-        "EOE",
-        "rare_disease",
-        [
-            _member(1, "proband", "male", "affected"),
-            _member(2, "mother", "female", "unaffected"),
-            _member(3, "father", "male", "unaffected"),
-        ],
-    )
+    fam = trio("FAM8000001")
     by_symbol = genes()
     panel = [by_symbol[s] for s in PANEL if s in by_symbol]
     path = out / "bench_trio.vcf.gz"

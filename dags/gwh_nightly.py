@@ -8,7 +8,7 @@ reporting layer. Withdrawals are applied before dbt, not after it: then no table
 tonight ever holds a withdrawn participant, and the reports promoted are already clean.
 A night that loads a new PanelApp snapshot emits the panel Asset (gwh_reanalysis runs).
 
-Thin by rule: every task calls one function of loaders.orchestration. Nothing runs at parse
+Thin by rule: every task calls one function of orchestration.tasks. Nothing runs at parse
 time: the warehouse is resolved inside tasks, dbt is rendered from the manifest built at
 set-up. Runs are serialised (max_active_runs=1) because night N+1 must see night N's ledger;
 a backfill over several dates therefore processes them in order, and a late night catches up
@@ -17,14 +17,12 @@ every delivery dated on or before it, so the warehouse ends the same either way.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import dag, task
 
-from loaders import orchestration as orch
-from loaders.dag_config import (
-    DEFAULT_ARGS,
+import orchestration as orch
+from orchestration.assets import (
     MARTS,
     RAW_HES,
     RAW_MORTALITY,
@@ -34,22 +32,10 @@ from loaders.dag_config import (
     REPORTING,
     VARIANT_TIERS,
     WITHDRAWALS,
-    WRITERS_POOL,
-    DeliveriesSensor,
-    dbt_task_group,
 )
-
-
-def _url() -> str:
-    """The warehouse, resolved by the project rule inside the running task."""
-    from loaders import db
-
-    return db.warehouse_url()
-
-
-def _demo_key() -> bool:
-    """`gwh demo` sets GWH_DEMO_KEY=1 to use the published demo pseudonymisation key."""
-    return os.environ.get("GWH_DEMO_KEY") == "1"
+from orchestration.dbt_group import dbt_task_group
+from orchestration.policy import DEFAULT_ARGS, WRITERS_POOL
+from orchestration.sensors import DeliveriesSensor
 
 
 @dag(
@@ -73,19 +59,22 @@ def gwh_nightly() -> None:
     def load_feeds(dag_run=None) -> dict:
         """Every feed's deliveries due by the night, through the ledger (exactly once)."""
         report = orch.load_night(
-            orch.landing_root(), _url(), orch.night_of(dag_run), demo_key=_demo_key()
+            orch.landing_root(),
+            orch.warehouse_url(),
+            orch.night_of(dag_run),
+            demo_key=orch.demo_key(),
         )
         return {"night": report["night"], "feeds": report["feeds"]}
 
     @task
     def list_genomes(dag_run=None) -> list[dict[str, str]]:
         """The VCFs of the night's sequencing deliveries not yet processed."""
-        return orch.night_genomes(orch.landing_root(), _url(), orch.night_of(dag_run))
+        return orch.night_genomes(orch.landing_root(), orch.warehouse_url(), orch.night_of(dag_run))
 
     @task(pool=WRITERS_POOL, max_active_tis_per_dagrun=4)
     def process_genome(genome: dict[str, str]) -> dict:
         """Summarise and tier one genome (mapped: one task instance per VCF)."""
-        return orch.process_night_genome(orch.landing_root(), _url(), genome)
+        return orch.process_night_genome(orch.landing_root(), orch.warehouse_url(), genome)
 
     @task(outlets=[VARIANT_TIERS], trigger_rule="all_done")
     def genomes_summary(genomes: list[dict], results: list[dict]) -> dict:
@@ -105,17 +94,17 @@ def gwh_nightly() -> None:
     @task(pool=WRITERS_POOL, outlets=[WITHDRAWALS])
     def apply_withdrawals() -> dict:
         """Consent withdrawals remove (or flag) participants in every layer, with audit rows."""
-        return orch.withdrawals(_url(), orch.landing_root(), demo_key=_demo_key())
+        return orch.withdrawals(orch.warehouse_url(), orch.landing_root(), demo_key=orch.demo_key())
 
     @task
     def dq_raw(run_id: str | None = None) -> dict:
         """Critical expectations on the raw layer: a failure stops the night before dbt."""
-        return orch.data_quality(_url(), "raw", run_id)
+        return orch.data_quality(orch.warehouse_url(), "raw", run_id)
 
     @task
     def dq_genomics(run_id: str | None = None) -> dict:
         """Critical expectations on genome summaries, candidates and tiers."""
-        return orch.data_quality(_url(), "genomics", run_id)
+        return orch.data_quality(orch.warehouse_url(), "genomics", run_id)
 
     @task(outlets=[RAW_PANELAPP])
     def announce_new_panels(load: dict) -> str:
@@ -132,12 +121,12 @@ def gwh_nightly() -> None:
     @task
     def dq_marts(run_id: str | None = None) -> dict:
         """Critical expectations on the marts dbt built: a failure keeps last night's reports."""
-        return orch.data_quality(_url(), "marts", run_id)
+        return orch.data_quality(orch.warehouse_url(), "marts", run_id)
 
     @task(pool=WRITERS_POOL, outlets=[MARTS, REPORTING])
     def promote_reporting(run_id: str | None = None) -> dict:
         """Publish the reporting tables atomically (readers never see a half-built night)."""
-        return orch.promote(_url(), run_id)
+        return orch.promote(orch.warehouse_url(), run_id)
 
     loaded = load_feeds()
     genomes = list_genomes()

@@ -16,8 +16,9 @@ from datetime import datetime
 
 from airflow.sdk import dag, task
 
-from loaders import orchestration as orch
-from loaders.dag_config import DEFAULT_ARGS, RAW_PANELAPP, REANALYSIS, VARIANT_TIERS, WRITERS_POOL
+import orchestration as orch
+from orchestration.assets import RAW_PANELAPP, REANALYSIS, VARIANT_TIERS
+from orchestration.policy import DEFAULT_ARGS, WRITERS_POOL
 
 
 @dag(
@@ -35,9 +36,7 @@ def gwh_reanalysis() -> None:
     @task(pool=WRITERS_POOL, outlets=[VARIANT_TIERS, REANALYSIS])
     def retier_and_publish() -> dict:
         """Re-tier against the newest panels and write the per-GMC lists to the outbox."""
-        from loaders import db
-
-        return orch.reanalyse(db.warehouse_url(), orch.outbox_root())
+        return orch.reanalyse(orch.warehouse_url(), orch.outbox_root())
 
     retier_and_publish()
 

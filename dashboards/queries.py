@@ -1,7 +1,7 @@
 """The dashboard's only window on the warehouse: read-only queries of the `reporting` schema.
 
 Every figure the dashboard shows comes from a disclosure-controlled table in `reporting`
-(dbt builds them; `loaders.promote` publishes them after the night's data-quality checks).
+(dbt builds them; `warehouse.promote` publishes them after the night's data-quality checks).
 The connection switches to the reporting role (`gwh_reporting`) or a per-GMC role
 (`gwh_gmc_<code>`, which row-level security restricts to that GMC) before any query, so the
 database, not this code, decides what a viewer may see.
@@ -29,7 +29,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from loaders.disclosure import ROUND_TO, SUPPRESS_MAX, SUPPRESSED, suppress_count
+from governance.disclosure import ROUND_TO, SUPPRESS_MAX, SUPPRESSED, suppress_count
 
 #: The group role the dashboard reads as (NOLOGIN; a login user is granted membership).
 REPORTING_ROLE = "gwh_reporting"

@@ -1,7 +1,8 @@
-"""genomics-warehouse loaders: the Python package behind the `gwh` command.
+"""Loaders: the landing area into the warehouse's raw layer.
 
-Everything the DAGs do is a call into this package, so that every step can be run,
-tested and debugged without Airflow.
+`ingest/` is the shared core (discovery of complete deliveries, the load ledger, parsing,
+validation, COPY, quarantine), `feeds/` has one module per inbound feed, `genomes` loads
+each genome's summary, candidates and tiers (computed by the `variants` package), and
+`pseudonymise` turns NHS numbers into pseudonyms at this boundary. Every step can be run,
+tested and debugged without Airflow; the DAGs call it through `orchestration`.
 """
-
-__version__ = "0.1.0"

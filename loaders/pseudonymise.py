@@ -19,11 +19,11 @@ import logging
 import os
 import sys
 
-from loaders.config import DEMO_PSEUDONYM_KEY
-
 log = logging.getLogger(__name__)
 
 ENV_VAR = "GWH_PSEUDONYM_KEY"
+#: The published, deliberately non-secret key used only under an explicit demo flag.
+DEMO_PSEUDONYM_KEY = "genomics-warehouse-demo-key-NOT-SECRET"
 AIRFLOW_VARIABLE = "gwh_pseudonym_key"
 AIRFLOW_CONNECTION = "gwh_pseudonym"
 
@@ -61,7 +61,7 @@ def _airflow_key() -> str | None:
 def resolve_key(key: bytes | str | None = None, *, demo: bool = False) -> bytes:
     """The pseudonymisation key, by the lookup order in the module docstring.
 
-    `demo=True` uses `loaders.config.DEMO_PSEUDONYM_KEY` (published, not secret) and warns
+    `demo=True` uses `DEMO_PSEUDONYM_KEY` (published, not secret) and warns
     loudly: pseudonyms made with it can be reversed by anyone holding a list of NHS numbers.
     """
     if key:

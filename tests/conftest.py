@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from loaders import db
+from warehouse import db
 
 # A fixed key for tests only: the loaders refuse to run without one outside the demo flag.
 os.environ.setdefault("GWH_PSEUDONYM_KEY", "test-only-pseudonym-key")

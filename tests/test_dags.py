@@ -15,7 +15,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from loaders.config import PROJECT_ROOT
+from warehouse.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.airflow
 
 os.environ.setdefault("AIRFLOW_HOME", str(PROJECT_ROOT / ".gwh" / "airflow"))
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
@@ -72,7 +74,7 @@ def test_parsing_does_no_database_or_landing_io(monkeypatch) -> None:
     """With every way to reach PostgreSQL broken and no landing area, the DAGs still parse."""
     import psycopg
 
-    from loaders import db
+    from warehouse import db
 
     def refuse(*args, **kwargs):
         raise AssertionError("database access at DAG parse time")
@@ -148,7 +150,8 @@ def test_every_dbt_model_and_its_tests_are_visible_tasks(nightly) -> None:
 
 
 def test_operations_policy(nightly, reanalysis, monkeypatch) -> None:
-    from loaders.orchestration import WRITERS_POOL, log_failure
+    from orchestration.failures import log_failure
+    from orchestration.policy import WRITERS_POOL
 
     for dag in (nightly, reanalysis):
         assert dag.max_active_runs == 1
@@ -169,7 +172,7 @@ def _callbacks(cb) -> list:
 
 
 def test_assets_link_the_nightly_to_the_reanalysis(nightly, reanalysis) -> None:
-    from loaders.dag_config import RAW_PANELAPP, REANALYSIS, REPORTING
+    from orchestration.assets import RAW_PANELAPP, REANALYSIS, REPORTING
 
     assert RAW_PANELAPP in nightly.get_task("announce_new_panels").outlets
     assert REPORTING in nightly.get_task("promote_reporting").outlets
@@ -181,7 +184,7 @@ def test_assets_link_the_nightly_to_the_reanalysis(nightly, reanalysis) -> None:
 
 
 def test_failure_callback_logs_one_clear_line(caplog) -> None:
-    from loaders.orchestration import failure_summary, log_failure
+    from orchestration.failures import failure_summary, log_failure
 
     ti = SimpleNamespace(
         dag_id="gwh_nightly", task_id="process_genome", map_index=7, try_number=3, run_id="r1"
@@ -192,6 +195,6 @@ def test_failure_callback_logs_one_clear_line(caplog) -> None:
         "GWH FAILURE dag=gwh_nightly task=process_genome[7] run=r1 try=3: "
         "RuntimeError: FAM1 failed: disk full"
     )
-    with caplog.at_level(logging.ERROR, logger="loaders.orchestration"):
+    with caplog.at_level(logging.ERROR, logger="orchestration.tasks"):
         log_failure(context)
     assert line in caplog.text

@@ -14,7 +14,9 @@ import shlex
 import pytest
 import yaml
 
-from loaders.config import PROJECT_ROOT
+from warehouse.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.airflow
 
 os.environ.setdefault("AIRFLOW_HOME", str(PROJECT_ROOT / ".gwh" / "airflow"))
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
@@ -79,7 +81,7 @@ def test_airflow_and_warehouse_use_separate_databases(compose) -> None:
 def test_every_command_exists_in_the_project(compose) -> None:
     from airflow.cli.cli_parser import get_parser
 
-    from loaders.cli import build_parser
+    from gwh.cli import build_parser
 
     airflow_parser = get_parser()
     gwh_parser = build_parser()
@@ -106,7 +108,7 @@ def test_every_command_exists_in_the_project(compose) -> None:
     assert {"airflow api-server", "airflow scheduler", "airflow dag-processor"} <= seen
     assert {"airflow triggerer", "airflow celery", "gwh db", "airflow db"} <= seen
     init = " ".join(_command(compose["services"]["airflow-init"]))
-    from loaders.orchestration import WRITERS_POOL
+    from orchestration.policy import WRITERS_POOL
 
     assert f"pools set {WRITERS_POOL}" in init
 
@@ -146,11 +148,11 @@ def test_secrets_come_from_the_uncommitted_env_file(compose) -> None:
 def test_dashboard_service_serves_the_project_dashboard(compose) -> None:
     """The dashboard runs this project's app with arguments its own parser accepts, on the
     image the Airflow services use, after the warehouse exists."""
-    from dashboards.app import build_parser
+    from dashboards.__main__ import build_parser
 
     service = compose["services"]["dashboard"]
     command = _command(service)
-    assert command[:3] == ["python", "-m", "dashboards.app"]
+    assert command[:3] == ["python", "-m", "dashboards"]
     args = build_parser().parse_args(command[3:])
     assert args.host == "0.0.0.0" and args.port == 8050
     assert "8050:8050" in service["ports"]

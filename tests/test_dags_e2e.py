@@ -19,13 +19,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from warehouse_build import table_digests
+from support.warehouse_build import table_digests
 
-from loaders import db
-from loaders import orchestration as orch
-from loaders.config import PROJECT_ROOT
+import orchestration as orch
 from loaders.ingest import discover
-from loaders.simulator.simulate import simulate
+from simulator.simulate import simulate
+from warehouse import db
+from warehouse.config import PROJECT_ROOT
+
+pytestmark = [pytest.mark.e2e, pytest.mark.airflow]
 
 RUN_NIGHT = """
 import sys

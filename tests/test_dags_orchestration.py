@@ -1,4 +1,4 @@
-"""The plain-Python steps the DAG tasks call (loaders.orchestration), on a real PostgreSQL.
+"""The plain-Python steps the DAG tasks call (orchestration.tasks), on a real PostgreSQL.
 
 A small simulated programme (2 nights) is loaded night by night through the same functions
 the nightly DAG's tasks call, without Airflow: the night boundary, the mapped genome list,
@@ -17,12 +17,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from warehouse_build import table_digests
+from support.warehouse_build import table_digests
 
-from loaders import db
-from loaders import orchestration as orch
+import orchestration as orch
+import orchestration.tasks
 from loaders.ingest import discover
-from loaders.simulator.simulate import simulate
+from simulator.simulate import simulate
+from warehouse import db
+
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +158,7 @@ def test_reanalysis_publishes_per_gmc_lists(url, programme, nights, tmp_path):
 
 def test_dbt_env_is_resolved_at_run_time(url, monkeypatch):
     monkeypatch.setenv("WAREHOUSE_URL", url)
-    orch._DBT_ENV_CACHE.clear()
+    orchestration.tasks._DBT_ENV_CACHE.clear()
     assert orch.dbt_env_value("GWH_DB_NAME") == db.database_name(url)
     assert orch.dbt_env_value("GWH_DB_HOST")
 

@@ -2,7 +2,7 @@
 
 A small demo warehouse is built the way the nightly pipeline builds it (simulate 150
 participants over 3 nights with a few planted defects → load → variants load → dbt build →
-promote). The dashboard runs as `python -m dashboards.app` on a free port; Debian's
+promote). The dashboard runs as `python -m dashboards` on a free port; Debian's
 chromium (driven by Playwright, which must not download a browser of its own) opens it,
 checks that every section renders real figures and no error, applies a GMC filter, and
 saves screenshots under test-artifacts/dashboard/.
@@ -16,14 +16,16 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-import dashboard_support as support
 import psycopg
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
+from support import dashboard as support
 
 from dashboards import queries as q
-from loaders import db
-from loaders.config import PROJECT_ROOT
+from warehouse import db
+from warehouse.config import PROJECT_ROOT
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 SECTIONS = ["recruitment", "diagnosis", "outcomes", "quality", "pipeline"]
 #: A figure as the tables show it: a count, a rate, a percentage or a date.
@@ -168,7 +170,7 @@ def test_gmc_filter_narrows_every_gmc_section(page: Page, server, demo_url, arti
 
 def test_missing_role_is_refused_with_a_clear_message(demo_url):
     result = subprocess.run(
-        [sys.executable, "-m", "dashboards.app", "--url", demo_url, "--role", "gwh_no_such"],
+        [sys.executable, "-m", "dashboards", "--url", demo_url, "--role", "gwh_no_such"],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-import dashboard_support  # noqa: F401  (puts the repository root on sys.path)
 import pandas as pd
 import psycopg
 import pytest
 
 from dashboards import queries as q
 from dashboards.queries import ALL, Filters
-from loaders import db
+from warehouse import db
+
+pytestmark = pytest.mark.e2e
 
 DDL = """
 create table reporting.rpt_dashboard_recruitment (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from loaders import db
+from warehouse import db
 
 
 def test_warehouse_url_env_wins(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -62,7 +62,7 @@ def test_with_database_keeps_server() -> None:
 
 
 def test_code_systems_loaded_once_with_real_codes(warehouse_url: str) -> None:
-    from loaders.code_systems import load_code_systems
+    from warehouse.code_systems import load_code_systems
 
     with psycopg.connect(warehouse_url) as conn:
         counts = {

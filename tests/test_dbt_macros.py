@@ -1,11 +1,11 @@
-"""The SQL disclosure-control macro agrees with loaders.disclosure on every value 0..2000."""
+"""The SQL disclosure-control macro agrees with governance.disclosure on every value 0..2000."""
 
 from __future__ import annotations
 
 import psycopg
 
-from loaders.dbt_runner import run_dbt
-from loaders.disclosure import suppress_count
+from governance.disclosure import suppress_count
+from warehouse.dbt_runner import run_dbt
 
 
 def test_sql_macro_matches_python_rule(warehouse_url: str, tmp_path) -> None:

@@ -1,8 +1,8 @@
-"""`gwh demo`'s own logic: the Airflow environment it hands to `airflow dags test`, and the
+"""The demo's own logic: the Airflow environment it hands to `airflow dags test`, and the
 comparison of the warehouse with the simulator's ground truth (the demo's verdict).
 
 The full demo (Airflow, dbt, several nights) takes minutes and is measured by `make demo`;
-here the warehouse is filled through the same loaders.orchestration steps the DAG's tasks
+here the warehouse is filled through the same orchestration.tasks steps the DAG's tasks
 call, so the checks are exercised on a real warehouse, including a deliberate mismatch.
 """
 
@@ -17,9 +17,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from loaders import db, demo
-from loaders import orchestration as orch
-from loaders.simulator.simulate import simulate
+import orchestration as orch
+from demo import run as demo
+from simulator.simulate import simulate
+from warehouse import db
+
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")

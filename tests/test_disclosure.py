@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.disclosure import display, publishable_rate, suppress_count, suppress_total
+from governance.disclosure import display, publishable_rate, suppress_count, suppress_total
 
 
 @pytest.mark.parametrize(

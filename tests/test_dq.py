@@ -1,4 +1,4 @@
-"""Data-quality checkpoints (issue 7) against real simulated warehouses.
+"""Data-quality checkpoints against real simulated warehouses.
 
 Two warehouses per module, each built once: a clean simulation (every critical expectation
 must pass through raw, genomics and, after dbt, marts; promotion then happens, and a later
@@ -17,11 +17,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from loaders import db, dq
-from loaders.dbt_runner import run_dbt
+from loaders.genomes import process_delivery
 from loaders.ingest import load_landing
-from loaders.simulator.simulate import simulate
-from loaders.variants.load import process_delivery
+from quality import runner as dq
+from simulator.simulate import simulate
+from warehouse import db
+from warehouse.dbt_runner import run_dbt
+
+pytestmark = pytest.mark.e2e
 
 KEY = os.environ["GWH_PSEUDONYM_KEY"]
 
@@ -75,7 +78,7 @@ def defective(pg_server, tmp_path_factory):
 
 def _spec():
     dq.suite_module("raw")  # puts the checkout's expectations/ on the import path
-    from expectations import spec
+    from quality.expectations import spec
 
     return spec
 
@@ -186,7 +189,7 @@ def test_earlier_failed_stage_blocks_promotion(clean_night) -> None:
 
 
 def test_cli_summary(clean_night, monkeypatch, capsys) -> None:
-    from loaders.cli import main
+    from gwh.cli import main
 
     url, tmp, _, _, _ = clean_night
     monkeypatch.setenv("WAREHOUSE_URL", url)

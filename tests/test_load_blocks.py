@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import psycopg
 import pytest
-from feedspec import APC_COLS, DEATH_COLS, HES_MONTH, Landing, apc_row, build_landing
+from support.feedspec import APC_COLS, DEATH_COLS, HES_MONTH, Landing, apc_row, build_landing
 
-from loaders import db
 from loaders.ingest import blocks, ledger, load_landing, table
 from loaders.ingest.validation import icd10_hes
+from warehouse import db
 
 KEY = b"block-path-test-key"
 FEEDS = ["withdrawals", "referrals", "hes", "mortality"]

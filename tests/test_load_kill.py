@@ -14,11 +14,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
-from feedspec import APC_COLS, apc_row, build_landing
+from support.feedspec import APC_COLS, apc_row, build_landing
 from test_load_core import KEY, assert_reconciled, q
 
-from loaders import db
 from loaders.ingest import load_landing
+from warehouse import db
 
 ROWS = 120_000
 ROOT = Path(__file__).resolve().parent.parent

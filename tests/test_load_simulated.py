@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from test_load_core import KEY, RAW_TABLES, assert_reconciled, q
 
-from loaders import db
+from domain.reasons import FileReason
 from loaders.ingest import load_landing
-from loaders.reasons import FileReason
-from loaders.simulator.simulate import simulate
+from simulator.simulate import simulate
+from warehouse import db
 
 PARTICIPANTS, NIGHTS, SEED = 40, 2, 3
-#: File reasons decided by reading VCF content: loaders.variants owns them, not these loaders.
+#: File reasons decided by reading VCF content: variants owns them, not these loaders.
 VARIANT_REASONS = {
     FileReason.UNREADABLE_GZIP, FileReason.NOT_BGZF, FileReason.BROKEN_VCF_HEADER,
     FileReason.CONTIG_NOT_IN_BUILD,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from loaders import nhs
+from domain import nhs
 
 
 def test_documented_example_is_valid() -> None:

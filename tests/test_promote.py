@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from loaders.promote import promote_reporting
+from warehouse.promote import promote_reporting
 
 
 def test_promote_moves_and_replaces(warehouse_url: str) -> None:

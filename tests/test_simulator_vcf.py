@@ -1,4 +1,4 @@
-"""Tests of the simulator's VCF and QC writer (loaders/simulator/vcf.py).
+"""Tests of the simulator's VCF and QC writer (simulator/genomes/).
 
 Statistics are recomputed here from the records as pysam parses them (not from the
 writer's internals), with bcftools-stats definitions: Ti/Tv over biallelic SNV alleles,
@@ -14,76 +14,47 @@ import pickle
 import subprocess
 import sys
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pysam
 import pytest
 
-from loaders.reference_data import GRCH38_CONTIGS, genes
-from loaders.simulator import vcf
-from loaders.simulator import vcf_background as bg
-from loaders.simulator.model import (
+from domain.genes import GRCH38_CONTIGS, genes
+from domain.inheritance import (
+    COMPOUND_HET,
+    DE_NOVO,
+    HOMOZYGOUS,
+    INHERITED_DOMINANT,
     MOI_BIALLELIC,
     MOI_MONOALLELIC,
     MOI_XLINKED,
-    SEG_COMPOUND_HET,
-    SEG_DE_NOVO,
-    SEG_HOMOZYGOUS,
-    SEG_INHERITED_DOMINANT,
-    SEG_XLINKED_HEMI,
-    CausalPlan,
-    Family,
-    PanelGene,
-    Participant,
-    PlantedVariant,
+    X_HEMIZYGOUS,
 )
+from simulator import genomes as vcf
+from simulator.families import causal_plan, member
+from simulator.genomes import background as bg
+from simulator.model import Family, PlantedVariant
 
 TRANSITIONS = {("A", "G"), ("G", "A"), ("C", "T"), ("T", "C")}
 TIER_IMPACTS = {"HIGH", "MODERATE"}
 PANEL = ["CFTR", "DMD", "SCN1A", "MYH7", "KCNQ1", "PKD1", "COL1A1", "FBN1", "BRCA1", "SMN1"]
 
 
-def _person(
-    n: int, rel: str, sex: str, aff: str, programme: str = "rare_disease", fam: str = "1"
-) -> Participant:
-    return Participant(
-        referral_id=f"RR{n:08d}",
-        gmc_code="EOE",
-        nhs_number="",  # never needed by the VCF writer
-        date_of_birth=date(1990, 1, 1),
-        sex=sex,
-        family_id=f"FAM{int(fam):07d}",
-        relationship_to_proband=rel,
-        affection_status=aff,
-        programme=programme,
-        disease_group="Neurology and neurodevelopmental disorders",
-        specific_disease="Intellectual disability",
-        referral_date=date(2020, 1, 1),
-        germline_platekey=f"LP{3000000 + n:07d}-DNA_A01",
-    )
-
-
-def _plan(symbol: str, moi: str, seg: str, impact: str) -> CausalPlan:
-    g = genes()[symbol]
-    return CausalPlan(g, PanelGene(symbol, f"HGNC:{g.ncbi_id}", "3", moi), seg, impact)
-
-
 @pytest.fixture(scope="module")
 def trio() -> Family:
     """Proband (male, affected) with unaffected parents and four causal plans."""
     members = [
-        _person(1, "proband", "male", "affected"),
-        _person(2, "mother", "female", "unaffected"),
-        _person(3, "father", "male", "unaffected"),
+        member(1, "proband", "male", "affected"),
+        member(2, "mother", "female", "unaffected"),
+        member(3, "father", "male", "unaffected"),
     ]
     fam = Family("FAM0000001", "EOE", "rare_disease", members)
     fam.causal = [
-        _plan("SCN1A", MOI_MONOALLELIC, SEG_DE_NOVO, "MODERATE"),
-        _plan("CFTR", MOI_BIALLELIC, SEG_COMPOUND_HET, "HIGH"),
-        _plan("SMN1", MOI_BIALLELIC, SEG_HOMOZYGOUS, "HIGH"),
-        _plan("DMD", MOI_XLINKED, SEG_XLINKED_HEMI, "HIGH"),
+        causal_plan("SCN1A", MOI_MONOALLELIC, DE_NOVO, "MODERATE"),
+        causal_plan("CFTR", MOI_BIALLELIC, COMPOUND_HET, "HIGH"),
+        causal_plan("SMN1", MOI_BIALLELIC, HOMOZYGOUS, "HIGH"),
+        causal_plan("DMD", MOI_XLINKED, X_HEMIZYGOUS, "HIGH"),
     ]
     return fam
 
@@ -92,14 +63,14 @@ def trio() -> Family:
 def quartet() -> Family:
     """Affected mother passes a dominant variant to the affected proband and sister."""
     members = [
-        _person(11, "proband", "female", "affected", fam="2"),
-        _person(12, "mother", "female", "affected", fam="2"),
-        _person(13, "father", "male", "unaffected", fam="2"),
-        _person(14, "sibling", "female", "affected", fam="2"),
-        _person(15, "sibling", "male", "unaffected", fam="2"),
+        member(11, "proband", "female", "affected", family_id="FAM0000002"),
+        member(12, "mother", "female", "affected", family_id="FAM0000002"),
+        member(13, "father", "male", "unaffected", family_id="FAM0000002"),
+        member(14, "sibling", "female", "affected", family_id="FAM0000002"),
+        member(15, "sibling", "male", "unaffected", family_id="FAM0000002"),
     ]
     fam = Family("FAM0000002", "EOE", "rare_disease", members)
-    fam.causal = [_plan("MYH7", MOI_MONOALLELIC, SEG_INHERITED_DOMINANT, "MODERATE")]
+    fam.causal = [causal_plan("MYH7", MOI_MONOALLELIC, INHERITED_DOMINANT, "MODERATE")]
     return fam
 
 
@@ -301,17 +272,17 @@ def test_planted_variants_segregate(demo_files, trio, quartet):
             assert pv.consequence in vcf.HIGH_CONSEQUENCES
         assert not pv.expected_tier
     gts = lambda r: {k: tuple(v["GT"]) for k, v in r.samples.items()}  # noqa: E731
-    (dn,) = by_seg[SEG_DE_NOVO]
+    (dn,) = by_seg[DE_NOVO]
     g = gts(_record(out / "trio.vcf.gz", dn))
     assert (g[pk["proband"]], g[pk["mother"]], g[pk["father"]]) == ((0, 1), (0, 0), (0, 0))
-    (hom,) = by_seg[SEG_HOMOZYGOUS]
+    (hom,) = by_seg[HOMOZYGOUS]
     g = gts(_record(out / "trio.vcf.gz", hom))
     assert (g[pk["proband"]], g[pk["mother"]], g[pk["father"]]) == ((1, 1), (0, 1), (0, 1))
-    (xl,) = by_seg[SEG_XLINKED_HEMI]
+    (xl,) = by_seg[X_HEMIZYGOUS]
     assert xl.chrom == "chrX" and xl.mode_of_inheritance == MOI_XLINKED
     g = gts(_record(out / "trio.vcf.gz", xl))
     assert (g[pk["proband"]], g[pk["mother"]], g[pk["father"]]) == ((1, 1), (0, 1), (0, 0))
-    ch = by_seg[SEG_COMPOUND_HET]
+    ch = by_seg[COMPOUND_HET]
     assert ch[0].gene_symbol == ch[1].gene_symbol == "CFTR" and ch[0].pos != ch[1].pos
     g1, g2 = (gts(_record(out / "trio.vcf.gz", v)) for v in ch)
     assert g1[pk["proband"]] == g2[pk["proband"]] == (0, 1)
@@ -371,7 +342,7 @@ def test_no_unplanned_tierable_variant_and_decoys_present(demo_files, trio, quar
                     continue
                 if not rare:
                     decoys["common"] += 1
-                    assert _af(r) >= vcf.bg.COMMON_AF
+                    assert _af(r) >= bg.COMMON_AF
                     continue
                 # A rare, PASS, damaging variant that was not planted: it must not segregate.
                 assert not _segregates(gts, fam, r.chrom), (
@@ -387,10 +358,8 @@ def test_no_unplanned_tierable_variant_and_decoys_present(demo_files, trio, quar
 
 
 def test_xlinked_plan_needs_male_proband(tmp_path):
-    fam = Family(
-        "FAM0000003", "EOE", "rare_disease", [_person(21, "proband", "female", "affected")]
-    )
-    fam.causal = [_plan("DMD", MOI_XLINKED, SEG_XLINKED_HEMI, "HIGH")]
+    fam = Family("FAM0000003", "EOE", "rare_disease", [member(21, "proband", "female", "affected")])
+    fam.causal = [causal_plan("DMD", MOI_XLINKED, X_HEMIZYGOUS, "HIGH")]
     with pytest.raises(ValueError, match="male proband"):
         vcf.write_germline_vcf(tmp_path / "x.vcf.gz", fam, _panel(), "demo", 1)
 
@@ -399,7 +368,7 @@ def test_bad_arguments(tmp_path, trio):
     with pytest.raises(ValueError, match="scale"):
         vcf.write_germline_vcf(tmp_path / "a.vcf.gz", trio, _panel(), "exome", 1)
     nobody = Family(
-        "FAM0000004", "EOE", "rare_disease", [_person(31, "proband", "male", "affected")]
+        "FAM0000004", "EOE", "rare_disease", [member(31, "proband", "male", "affected")]
     )
     nobody.members[0].germline_platekey = None
     with pytest.raises(ValueError, match="germline platekey"):
@@ -428,7 +397,7 @@ def test_deterministic(tmp_path, trio, quartet):
     assert digest(tmp_path / "a.vcf.gz") != digest(tmp_path / "c.vcf.gz")
     # A fresh interpreter (no warm caches) writes the same bytes.
     script = (
-        "import pickle, sys; from pathlib import Path; from loaders.simulator import vcf; "
+        "import pickle, sys; from pathlib import Path; from simulator import genomes as vcf; "
         "fam, panel = pickle.loads(sys.stdin.buffer.read()); "
         f"vcf.write_germline_vcf(Path({str(tmp_path / 'd.vcf.gz')!r}), fam, panel, 'demo', 5)"
     )
@@ -527,7 +496,7 @@ def test_wgs_model_statistics(wgs_small, trio):
 
 def test_wgs_density_scales_with_records(tmp_path):
     """A single genome at a requested size lands near it (the candidate calibration works)."""
-    fam = Family("FAM0000005", "EOE", "cancer", [_person(41, "proband", "female", "unknown")])
+    fam = Family("FAM0000005", "EOE", "cancer", [member(41, "proband", "female", "unknown")])
     vcf.write_germline_vcf(tmp_path / "one.vcf.gz", fam, [], "wgs", 3, records=30_000)
     with pysam.VariantFile(str(tmp_path / "one.vcf.gz")) as f:
         n = sum(1 for _ in f)
@@ -540,7 +509,7 @@ def test_wgs_density_scales_with_records(tmp_path):
 
 
 def test_somatic_vcf(tmp_path):
-    p = _person(51, "proband", "female", "affected", programme="cancer")
+    p = member(51, "proband", "female", "affected", programme="cancer")
     p.tumour_platekey = "LP4000051-DNA_B01"
     n = vcf.write_somatic_vcf(tmp_path / "s.vcf.gz", p, "demo", 9)
     vafs = []
@@ -568,7 +537,7 @@ def test_somatic_vcf(tmp_path):
 
 
 def test_qc_metrics_keys_ranges_and_sex(tmp_path):
-    p = _person(61, "proband", "unknown", "affected", programme="cancer")
+    p = member(61, "proband", "unknown", "affected", programme="cancer")
     qc = vcf.qc_metrics(p, p.germline_platekey, "germline", 1)
     assert tuple(qc) == vcf.QC_KEYS
     json.dumps(qc)
@@ -589,7 +558,7 @@ def test_qc_metrics_keys_ranges_and_sex(tmp_path):
         assert x_het > 10 and y_calls == 0
     # Value ranges over many samples, and a rare reported/inferred disagreement.
     many = [
-        vcf.qc_metrics(_person(1000 + i, "sibling", "male", "unaffected"), f"P{i}", "germline", i)
+        vcf.qc_metrics(member(1000 + i, "sibling", "male", "unaffected"), f"P{i}", "germline", i)
         for i in range(3000)
     ]
     cov = np.array([q["mean_coverage"] for q in many])

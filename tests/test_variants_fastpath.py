@@ -13,9 +13,13 @@ from pathlib import Path
 import pysam
 import pytest
 
-from loaders.variants import _fastcount, bcftools, stats
-from loaders.variants._bgzf import BgzfError, inflate_range, read_index
-from loaders.variants.stats import VcfError, plan_shards, summarise
+from formats import vcf as vcf_format
+from formats.bgzf import BgzfError, inflate_range
+from formats.tabix import read_index
+from formats.vcf import VcfError
+from variants import bcftools, counting, fastcount
+from variants.sharding import plan_shards
+from variants.summary import summarise
 
 CONTIGS = ("chr1", "chr2", "chrUn_KI270742v1", "chrX")
 
@@ -99,7 +103,7 @@ def _awkward_vcf(path: Path, seed: int, nrec: int = 900, nsamp: int = 3) -> Path
 
 
 def _per_line_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stats, "count_block", lambda *a, **k: None)
+    monkeypatch.setattr(counting, "count_block", lambda *a, **k: None)
 
 
 @pytest.mark.parametrize("seed", [11, 12])
@@ -108,16 +112,16 @@ def test_block_counter_equals_per_line_path_and_bcftools(
 ):
     vcf = _awkward_vcf(tmp_path / "awk.vcf.gz", seed)
     # small blocks: many block boundaries, contig changes inside blocks, mixed FORMATs
-    monkeypatch.setattr(stats, "BLOCK", 4096)
+    monkeypatch.setattr(vcf_format, "BLOCK", 4096)
     calls = {"fast": 0, "declined": 0}
-    real = _fastcount.count_block
+    real = fastcount.count_block
 
     def spy(*a, **k):
         got = real(*a, **k)
         calls["fast" if got is not None else "declined"] += 1
         return got
 
-    monkeypatch.setattr(stats, "count_block", spy)
+    monkeypatch.setattr(counting, "count_block", spy)
     plain = vcf.with_suffix("")  # uncompressed: read in BLOCK-sized pieces
     fast = summarise(plain).as_dict()
     assert calls["fast"] > 0 and calls["declined"] > 0  # both paths really ran
@@ -147,7 +151,7 @@ def test_block_counter_takes_clean_blocks_whole(tmp_path: Path):
     patterns: Counter = Counter()
     dp_sum, dp_n = [0, 0], [0, 0]
     seen: set[str] = set()
-    n = _fastcount.count_block(buf, 2, patterns, dp_sum, dp_n, _fastcount.WordCoder(), seen)
+    n = fastcount.count_block(buf, 2, patterns, dp_sum, dp_n, fastcount.WordCoder(), seen)
     assert n == 3
     assert patterns == Counter(
         {

@@ -19,7 +19,7 @@ from test_variants_tiering import (
     write_family_vcf,
 )
 
-from loaders.variants.load import process_delivery, process_genome, retier_all
+from loaders.genomes import process_delivery, process_genome, retier_all
 
 DELIVERY = "sequencing/2026-01-05"
 FAMILY = "FAM0000001"

@@ -9,11 +9,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from loaders.genomes import process_delivery
 from loaders.ingest import load_landing
-from loaders.simulator.simulate import simulate
-from loaders.variants import bcftools
-from loaders.variants.load import process_delivery
-from loaders.variants.stats import summarise
+from simulator.simulate import simulate
+from variants import bcftools
+from variants.summary import summarise
+
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")

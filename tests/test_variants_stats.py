@@ -12,10 +12,11 @@ from pathlib import Path
 import pysam
 import pytest
 
-from loaders.cli import main as gwh
-from loaders.variants import bcftools
-from loaders.variants.stats import VcfError, summarise
-from loaders.variants.vartype import (
+from formats.vcf import VcfError
+from gwh.cli import main as gwh
+from variants import bcftools
+from variants.summary import summarise
+from variants.vartype import (
     GT_HAPL_A,
     GT_HET_AA,
     GT_HET_RA,

@@ -9,20 +9,16 @@ from pathlib import Path
 import pysam
 import pytest
 
-from loaders.variants.tiering import (
+from domain.inheritance import (
     COMPOUND_HET,
     DE_NOVO,
     HOMOZYGOUS,
     INHERITED_DOMINANT,
     X_HEMIZYGOUS,
-    Candidate,
-    Member,
-    Pedigree,
-    best_tiers,
-    extract_candidates,
-    pedigree_from_rows,
-    tier,
 )
+from variants.candidates import Candidate, extract_candidates
+from variants.pedigree import Member, Pedigree, pedigree_from_rows
+from variants.tiering import best_tiers, tier
 
 # a deliberately unusual CSQ layout: the loader must read it from the header
 CSQ_FORMAT = "Consequence|IMPACT|Allele|Feature|SYMBOL|HGNC_ID|BIOTYPE|Gene"
@@ -422,7 +418,7 @@ def test_csq_without_format_is_an_error(tmp_path: Path):
 
 
 def test_cli_tiers_a_family_vcf_from_files(trio_vcf: Path, tmp_path: Path, capsys):
-    from loaders.cli import main as gwh
+    from gwh.cli import main as gwh
 
     cols = [
         "referral_id",

@@ -1,4 +1,4 @@
-"""The dbt warehouse against the simulator's ground truth (issue 5), on real PostgreSQL.
+"""The dbt warehouse against the simulator's ground truth, on real PostgreSQL.
 
 A programme is simulated with a known seed, loaded, tiered and built with `dbt build`; the
 marts must reproduce the figures the simulator computed independently from its own model:
@@ -16,10 +16,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from warehouse_build import BuiltWarehouse, build, load_and_tier, simulate
+from support.warehouse_build import BuiltWarehouse, build, load_and_tier, simulate
 
-from expectations.marts import is_published_count
-from loaders import db
+from quality.expectations.marts import is_published_count
+from warehouse import db
+
+pytestmark = pytest.mark.e2e
 
 SEED = 11
 PARTICIPANTS = 150

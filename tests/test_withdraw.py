@@ -1,4 +1,4 @@
-"""Consent withdrawal end to end on real PostgreSQL (issue 8).
+"""Consent withdrawal end to end on real PostgreSQL.
 
 A programme is simulated, loaded, tiered, built and promoted. The simulator's own
 withdrawals (relatives in joint-called families) are joined by three delivered here through
@@ -23,13 +23,15 @@ import psycopg
 import pysam
 import pytest
 from psycopg import sql
-from warehouse_build import build, load_and_tier, simulate
+from support.warehouse_build import build, load_and_tier, simulate
 
-from loaders import db
-from loaders.cli import main as gwh
+from governance.withdrawal import WithdrawalReport, process_withdrawals
+from gwh.cli import main as gwh
 from loaders.ingest.ledger import sha256_file
 from loaders.ingest.runner import load_landing
-from loaders.withdraw import WithdrawalReport, process_withdrawals
+from warehouse import db
+
+pytestmark = pytest.mark.e2e
 
 SEED = 7
 PARTICIPANTS = 60
@@ -499,7 +501,7 @@ def test_re_delivered_genome_and_qc_are_refused(world: World) -> None:
     (folder / "_SUCCESS").write_text("")
 
     load_landing(world.landing, world.url)
-    from loaders.variants.load import process_genome
+    from loaders.genomes import process_genome
 
     result = process_genome(world.url, world.landing, folder, vcf_name)
     assert result.records == 0
@@ -562,7 +564,7 @@ def test_re_delivered_joint_vcf_refuses_the_withdrawn_relatives_column(world: Wo
     (folder / "manifest.csv").write_text(header_line + "\n" + "\n".join(lines) + "\n")
     (folder / "_SUCCESS").write_text("")
 
-    from loaders.variants.load import process_genome
+    from loaders.genomes import process_genome
 
     result = process_genome(world.url, world.landing, folder, vcf.name)
     assert result.status == "loaded" and result.samples == len(header.samples)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from domain.reasons import RowReason
 from loaders.ingest import Run
 from loaders.ingest.errors import RowError
-from loaders.reasons import RowReason
 
 REFERRAL_ID = r"RR\d{8}"
 FAMILY_ID = r"FAM\d{7}"

@@ -14,6 +14,7 @@ import re
 from functools import cache
 from itertools import product
 
+from domain.reasons import RowReason
 from loaders.ingest import Col, DateOrder, Delivery, FileContext, Run, TableSpec, load_delimited
 from loaders.ingest.errors import RowError
 from loaders.ingest.validation import (
@@ -34,7 +35,6 @@ from loaders.ingest.validation import (
     set_check,
     shown,
 )
-from loaders.reasons import RowReason
 
 #: OP FIRSTATT: 1 first, 2 follow-up, 3 first by telephone/telemedicine, 4 follow-up by
 #: telephone/telemedicine, 5 referral to a further opinion, X not known (HES data dictionary).

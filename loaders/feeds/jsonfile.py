@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from domain.reasons import FileReason
 from loaders.ingest.errors import FileError
-from loaders.reasons import FileReason
 
 
 def read_json(path: Path) -> object:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
+from domain.reasons import FileReason, RowReason
 from loaders.feeds.jsonfile import compact, read_json
 from loaders.ingest import Delivery, FileContext, Run
 from loaders.ingest.errors import FileError, RowError
 from loaders.ingest.validation import hgnc_symbols, shown
-from loaders.reasons import FileReason, RowReason
 
 PANEL_KEYS = frozenset({"id", "name", "version", "relevant_disorders", "genes"})
 GENE_KEYS = frozenset({"gene_symbol", "hgnc_id", "confidence_level", "mode_of_inheritance"})

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 from datetime import date
 
+from domain.reasons import RowReason
 from loaders.feeds.common import (
     FAMILY_ID,
     PLATEKEY,
@@ -39,7 +40,6 @@ from loaders.ingest.validation import (
     not_before,
     pattern,
 )
-from loaders.reasons import RowReason
 
 DECLINED = "declined_consent"
 SEX = frozenset({"male", "female", "unknown"})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from domain.genes import GRCH38_CONTIGS
+from domain.reasons import RowReason
 from loaders.feeds.common import FAMILY_ID, REFERRAL_ID, reject_withdrawn, withdrawn
 from loaders.ingest import Col, Delivery, FileContext, Run, TableSpec, load_delimited
 from loaders.ingest.errors import RowError
@@ -15,8 +17,6 @@ from loaders.ingest.validation import (
     pattern,
     shown,
 )
-from loaders.reasons import RowReason
-from loaders.reference_data import GRCH38_CONTIGS
 
 CASE_SOLVED = frozenset({"yes", "partially", "no", "unknown"})
 ACMG = frozenset({"pathogenic", "likely_pathogenic", "vus"})

@@ -3,7 +3,7 @@
 This module loads the manifest and the QC JSONs, and verifies the SHA-256 of EVERY file the
 manifest lists. A VCF whose checksum disagrees is quarantined whole here (ledger status
 `quarantined`, CHECKSUM_MISMATCH), so the variant summariser never reads it; a VCF that
-verifies is left unregistered for loaders.variants, which loads it through the same ledger
+verifies is left unregistered for loaders.genomes, which loads it through the same ledger
 (passing `expected_sha256` from `manifest_entries`). Tabix indexes (`.tbi`) of listed VCFs
 are expected beside them; any other file the manifest does not list is quarantined
 (NOT_IN_MANIFEST). A file name in the manifest that is absolute or holds `..` is refused.
@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from domain.reasons import FileReason, RowReason
 from loaders.feeds.common import FAMILY_ID, PLATEKEY, REFERRAL_ID
 from loaders.feeds.jsonfile import compact, read_json
 from loaders.ingest import (
@@ -34,7 +35,6 @@ from loaders.ingest import (
 from loaders.ingest.errors import FileError, RowError
 from loaders.ingest.validation import in_set, pattern, shown
 from loaders.ingest.withdrawn import withdrawn_no_further_use
-from loaders.reasons import FileReason, RowReason
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class ManifestEntry:
 def manifest_entries(delivery_dir: Path) -> dict[str, ManifestEntry]:
     """file_name -> entry for every manifest row with a usable name and SHA-256.
 
-    Read leniently (rows the loader quarantines are simply absent) so that loaders.variants
+    Read leniently (rows the loader quarantines are simply absent) so that loaders.genomes
     can verify VCFs whether or not the manifest itself has been loaded yet.
     """
     out: dict[str, ManifestEntry] = {}
@@ -175,7 +175,7 @@ def load_qc(ctx: FileContext) -> None:
 
 
 def refuse_withdrawn(ctx: FileContext) -> None:
-    """Issue 8: a file of a participant withdrawn with no_further_use is counted as one
+    """A file of a participant withdrawn with no_further_use is counted as one
     delivered record, refused with reason withdrawn_participant, and never read or kept."""
     ctx.delivered = 1
     ctx.quarantine(
@@ -185,7 +185,7 @@ def refuse_withdrawn(ctx: FileContext) -> None:
         "",
     )
     # The file name carries their platekey or family: keep the ledger row, not the name
-    # (as loaders.withdraw does for files loaded before the withdrawal).
+    # (as governance.withdrawal does for files loaded before the withdrawal).
     ctx.conn.execute(
         "update ledger.files set path = regexp_replace(path, '[^/]*$', "
         "'[withdrawn participant file ' || file_id || ']') where file_id = %s",

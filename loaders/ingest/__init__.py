@@ -1,6 +1,6 @@
 """The shared ingest core: discovery, ledger, parsing, validation primitives, COPY, quarantine.
 
-Feed modules (loaders.feeds.*) and the variant summariser (loaders.variants) load every file
+Feed modules (loaders.feeds.*) and the variant summariser (variants) load every file
 through `process_file`, which gives exactly-once loading, one transaction per file, row
 reconciliation and quarantine. Typical use from another loader::
 

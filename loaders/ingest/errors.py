@@ -6,7 +6,7 @@ they are stored in `quarantine.*.message`, printed in summaries and written to l
 
 from __future__ import annotations
 
-from loaders.reasons import FileReason, RowReason
+from domain.reasons import FileReason, RowReason
 
 
 class RowError(Exception):

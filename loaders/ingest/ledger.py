@@ -1,6 +1,6 @@
 """The load ledger and the one-transaction-per-file protocol every feed loader goes through.
 
-`process_file` is the single entry point (also used by loaders.variants for VCF summaries):
+`process_file` is the single entry point (also used by loaders.genomes for VCF summaries):
 
 1. refuse unsafe paths (absolute, `..`, symlink leaving the landing area): ledger status
    `refused` + a quarantine.files row, the file is never opened;
@@ -35,10 +35,10 @@ from pathlib import Path, PurePosixPath
 import psycopg
 from psycopg.copy import QueuedLibpqWriter
 
+from domain.reasons import FileReason, RowReason
 from loaders.ingest.discovery import Delivery, unsafe_reason
 from loaders.ingest.errors import FileError
 from loaders.ingest.report import FileOutcome
-from loaders.reasons import FileReason, RowReason
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class FileContext:
     def quarantine(self, line: int, reason: RowReason, message: str, raw: str) -> None:
         """Send one record to quarantine.rows (written when the handler returns)."""
         if reason == RowReason.WITHDRAWN_PARTICIPANT:
-            raw = ""  # issue 8: a withdrawn participant's line is counted, never kept
+            raw = ""  # a withdrawn participant's line is counted, never kept
         self._quarantine.append(
             (line, str(reason), redact_numbers(message), raw.replace("\x00", "\\x00"))
         )

@@ -11,8 +11,8 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
+from domain.reasons import FileReason
 from loaders.ingest.errors import FileError
-from loaders.reasons import FileReason
 
 #: (line number, raw record text without its line ending, fields, values may need quoting
 #: in the COPY stream, which is CSV with '|' as delimiter: see ledger.CopyWriter)

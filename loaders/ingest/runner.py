@@ -14,12 +14,12 @@ from pathlib import Path
 
 import psycopg
 
+from domain.reasons import FileReason
 from loaders.ingest.discovery import SUCCESS, Delivery, discover
 from loaders.ingest.errors import FileError
 from loaders.ingest.ledger import FileContext, Handler, process_file
 from loaders.ingest.report import FileOutcome, LoadReport
 from loaders.pseudonymise import Pseudonymiser, resolve_key
-from loaders.reasons import FileReason
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def load_landing(
     """Load every pending complete delivery under `landing` into the warehouse at `url`.
 
     `feeds` limits the run (None: all, in FEED_ORDER); `due` limits it to the deliveries it
-    accepts (the nightly DAG: those due by its night, see loaders.orchestration). The
+    accepts (the nightly DAG: those due by its night, see orchestration.tasks). The
     pseudonymisation key comes from `key`, else the environment/Airflow
     (loaders.pseudonymise.resolve_key); `demo_key=True` uses the published demo key. Raises
     PseudonymKeyMissing before touching anything when no key is found. Safe to call

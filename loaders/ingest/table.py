@@ -23,12 +23,12 @@ from itertools import chain
 
 import numpy as np
 
+from domain.reasons import FileReason, RowReason
 from loaders.ingest.blocks import Block, BlockPlan, block_records, plan_blocks, read_blocks
 from loaders.ingest.errors import FileError, RowError, RowExcluded
 from loaders.ingest.ledger import COPY_BLOCK_ROWS, BinaryCopy, CopyWriter, Deferred, FileContext
 from loaders.ingest.parsing import Record, csv_records, pipe_records
 from loaders.ingest.withdrawn import withdrawn_no_further_use
-from loaders.reasons import FileReason, RowReason
 
 Values = list[str]
 
@@ -364,7 +364,7 @@ class _Records:
         self.seen: set[Hashable] = set()
         self.withdrawn_ids = frozenset(r for r, _ in withdrawn)
         self.withdrawn_pseudonyms = frozenset(p for _, p in withdrawn)
-        # issue 8: refuse withdrawn people
+        # refuse withdrawn people
         self.withdrawn = _withdrawn_check(ctx, spec, positions, withdrawn)
 
     def __call__(self, lineno: int, raw: str, fields: list[str], escape: bool) -> None:
@@ -407,7 +407,7 @@ class _Records:
 def _withdrawn_check(
     ctx: FileContext, spec: TableSpec, positions: list[int], rows: list
 ) -> Callable[[list[str]], bool] | None:
-    """Issue 8: a test on a record's delivered fields for participants withdrawn with
+    """A test on a record's delivered fields for participants withdrawn with
     `no_further_use` (their referral_id, or an NHS number whose pseudonym is theirs), or None
     when nobody is withdrawn. Runs before any other check, so the line of a withdrawn
     participant is never kept in quarantine whatever else is wrong with it. Who counts as

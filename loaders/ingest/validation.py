@@ -14,10 +14,10 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from loaders import nhs
+from domain import nhs
+from domain.reasons import RowReason
 from loaders.ingest.errors import RowError
 from loaders.pseudonymise import Pseudonymiser
-from loaders.reasons import RowReason
 
 EARLIEST = date(1900, 1, 1)
 
@@ -121,7 +121,7 @@ def icd10_ons() -> frozenset[str]:
 @cache
 def hgnc_symbols() -> frozenset[str]:
     """Gene symbols of the GRCh38 gene table shipped with the package."""
-    from loaders.reference_data import genes
+    from domain.genes import genes
 
     return frozenset(genes())
 

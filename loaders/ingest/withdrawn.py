@@ -1,7 +1,7 @@
-"""Who may no longer be loaded: participants withdrawn with `no_further_use` (issue 8).
+"""Who may no longer be loaded: participants withdrawn with `no_further_use`.
 
 One query, used by every path a participant's data can re-enter by: delimited rows
-(loaders.ingest.table), QC JSON (loaders.feeds.sequencing) and VCFs (loaders.variants.load).
+(loaders.ingest.table), QC JSON (loaders.feeds.sequencing) and VCFs (loaders.genomes).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ def withdrawn_no_further_use(conn: psycopg.Connection, as_of: date) -> list[tupl
     """(referral_id, participant_pseudonym) of everyone a delivery dated `as_of` must refuse.
 
     A withdrawal counts from its date (a delivery made earlier, loaded in the same run, loads
-    and is then removed by loaders.withdraw), and always once it has been applied
+    and is then removed by governance.withdrawal), and always once it has been applied
     (audit.withdrawals), so a late, back-dated delivery cannot bring the participant back.
     """
     return conn.execute(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from loaders.variants import bcftools
+from variants import bcftools
 
 HERE = Path(__file__).resolve().parent
 FILES = [

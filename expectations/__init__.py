@@ -1,9 +1,0 @@
-"""Data-quality suites as code (issue 7), one module per checkpoint stage.
-
-`raw` runs after `gwh load`, `genomics` after `gwh variants load`, `marts` after `dbt build`
-and before promotion. Each check is tagged with its Kahn category (conformance /
-completeness / plausibility, as OHDSI's Data Quality Dashboard sorts them) and a severity:
-a failed critical check stops that night's promotion of the reporting layer, a warning is
-recorded and shown but never stops the run. `loaders.dq` turns these suites into Great
-Expectations suites, validation definitions and one checkpoint per stage.
-"""

@@ -1,0 +1,1 @@
+"""One module per `gwh` command group; each defines `register(subparsers)` (gwh.cli)."""
