@@ -1,14 +1,16 @@
 """gwh_nightly: the night's refresh of the warehouse, for one logical date.
 
 wait for complete deliveries (_SUCCESS) -> load every feed -> summarise and tier each new
-genome (one mapped task per VCF: a bad genome fails and retries alone) -> apply consent
-withdrawals -> data-quality checkpoints on raw and genomics -> dbt build through Cosmos
-(each model and test a visible task) -> data-quality checkpoint on marts -> promote the
-reporting layer. Withdrawals are applied before dbt, not after it: then no table built
-tonight ever holds a withdrawn participant, and the reports promoted are already clean.
-A night that loads a new PanelApp snapshot emits the panel Asset (gwh_reanalysis runs).
+genome (mapped over batches, so a night of any size stays within Airflow's max_map_length;
+each genome is its own ledger transaction: a bad genome is quarantined alone, a failed batch
+retries only what the ledger has not finished) -> apply consent withdrawals -> data-quality
+checkpoints on raw and genomics -> dbt build through Cosmos (each model and test a visible
+task) -> data-quality checkpoint on marts -> promote the reporting layer. Withdrawals are
+applied before dbt, not after it: then no table built tonight ever holds a withdrawn
+participant, and the reports promoted are already clean. A night that loads a new PanelApp
+snapshot emits the panel Asset (gwh_reanalysis runs).
 
-Thin by rule: every task calls one function of orchestration.tasks. Nothing runs at parse
+Thin by rule: every task calls one function of the orchestration package. Nothing runs at parse
 time: the warehouse is resolved inside tasks, dbt is rendered from the manifest built at
 set-up. Runs are serialised (max_active_runs=1) because night N+1 must see night N's ledger;
 a backfill over several dates therefore processes them in order, and a late night catches up
@@ -67,26 +69,30 @@ def gwh_nightly() -> None:
         return {"night": report["night"], "feeds": report["feeds"]}
 
     @task
-    def list_genomes(dag_run=None) -> list[dict[str, str]]:
-        """The VCFs of the night's sequencing deliveries not yet processed."""
-        return orch.night_genomes(orch.landing_root(), orch.warehouse_url(), orch.night_of(dag_run))
+    def list_genomes(dag_run=None) -> list[list[dict[str, str]]]:
+        """The night's genomes not yet processed, in batches (never more than Airflow maps)."""
+        return orch.night_genome_batches(
+            orch.landing_root(), orch.warehouse_url(), orch.night_of(dag_run)
+        )
 
     @task(pool=WRITERS_POOL, max_active_tis_per_dagrun=4)
-    def process_genome(genome: dict[str, str]) -> dict:
-        """Summarise and tier one genome (mapped: one task instance per VCF)."""
-        return orch.process_night_genome(orch.landing_root(), orch.warehouse_url(), genome)
+    def process_genomes(batch: list[dict[str, str]]) -> dict:
+        """Summarise and tier a batch of genomes (mapped: one task instance per batch)."""
+        return orch.process_night_genomes(orch.landing_root(), orch.warehouse_url(), batch)
 
     @task(outlets=[VARIANT_TIERS], trigger_rule="all_done")
-    def genomes_summary(genomes: list[dict], results: list[dict]) -> dict:
+    def genomes_summary(batches: list[list[dict]] | None, results: list[dict] | None) -> dict:
         """Counts of the night's genomes by outcome and tier.
 
-        Runs even when some genomes failed (trigger rule all_done) so the night's counts are
-        logged, then stops the night if any genome failed after its retries: rerunning the
-        night processes only the genomes the ledger has not finished.
+        Runs even when some batches failed (trigger rule all_done) so the night's counts are
+        logged, then stops the night if any genome was not processed after its retries:
+        rerunning the night processes only the genomes the ledger has not finished.
         """
-        done = [r for r in results if r]
+        if batches is None:
+            raise RuntimeError("listing the night's genomes failed: see list_genomes")
+        done = [r for r in (results or []) if r]
         summary = orch.summarise_genomes(done)
-        missing = len(list(genomes)) - len(done)
+        missing = sum(len(b) for b in batches) - summary["genomes"]
         if missing:
             raise RuntimeError(f"{missing} of {summary['genomes'] + missing} genomes failed")
         return summary
@@ -130,7 +136,7 @@ def gwh_nightly() -> None:
 
     loaded = load_feeds()
     genomes = list_genomes()
-    processed = process_genome.expand(genome=genomes)
+    processed = process_genomes.expand(batch=genomes)
     summary = genomes_summary(genomes, processed)
     withdrawn = apply_withdrawals()
     checked_raw = dq_raw()

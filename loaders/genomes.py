@@ -13,15 +13,14 @@ adds the new tier rows and returns the variants that have newly become Tier 1 or
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import psycopg
 
@@ -29,8 +28,15 @@ from domain.genes import GRCH38_CONTIGS
 from domain.panels import Panel, PanelGene
 from domain.reasons import FileReason, RowReason
 from formats.vcf import VcfError, VcfReader
-from loaders.feeds.sequencing import refuse_withdrawn
-from loaders.ingest import Delivery, FileContext, FileError, process_file
+from loaders.feeds.sequencing import refuse_withdrawn, withdrawn_platekeys
+from loaders.ingest import (
+    SUCCESS,
+    Delivery,
+    FileContext,
+    FileError,
+    process_file,
+    unsafe_reason,
+)
 from loaders.ingest.withdrawn import withdrawn_no_further_use
 from variants.candidates import Candidate, extract_candidates
 from variants.pedigree import pedigree_from_rows
@@ -48,7 +54,10 @@ class GenomeResult:
     """What happened to one VCF (safe to log: no identifiers beyond platekeys/ids)."""
 
     file_name: str
-    status: str  # loaded | quarantined | already_loaded | duplicate | failed | refused | missing
+    #: loaded | quarantined | already_loaded | duplicate | failed | refused | missing, or,
+    #: with nothing read or recorded: incomplete (the delivery has no _SUCCESS yet) and
+    #: not_in_manifest (no accepted manifest row names the file)
+    status: str
     file_id: int | None = None
     reason: str | None = None
     message: str | None = None
@@ -60,57 +69,148 @@ class GenomeResult:
 
 
 # ---------------------------------------------------------------------------------------
-# lookups
+# what to process, and what a batch of genomes needs to know
 
 
-def sequencing_delivery(landing: Path, delivery_dir: Path) -> Delivery:
-    """The ledger's Delivery for a sequencing/<YYYY-MM-DD> folder."""
-    root = Path(landing).resolve()
-    d = Path(delivery_dir).resolve()
-    rel = d.relative_to(root).as_posix()
-    return Delivery(
-        "sequencing", rel, d, date.fromisoformat(d.name), None, complete=(d / "_SUCCESS").is_file()
-    )
+@dataclass(frozen=True)
+class GenomeRef:
+    """One genome to process: a VCF named by a loaded manifest, by its delivery folder
+    (relative to the landing root) and file name. Plain strings, so it travels as XCom."""
+
+    delivery: str
+    file_name: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"delivery": self.delivery, "file_name": self.file_name}
 
 
-def read_manifest(delivery_dir: Path) -> list[dict[str, str]]:
-    path = Path(delivery_dir) / MANIFEST
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return list(csv.DictReader(fh))
-    except (OSError, csv.Error):
-        return []
+def pending_genomes(
+    conn: psycopg.Connection,
+    due: date | None = None,
+    *,
+    delivery: str | None = None,
+    finished_too: bool = False,
+) -> list[GenomeRef]:
+    """The VCFs still to process, in delivery and manifest order: every `vcf` row of a loaded
+    manifest (raw.sequencing_manifest: read through the ledger and validated, so a manifest
+    or a row the loader quarantined lists nothing) whose file has no final ledger row yet.
 
-
-def manifest_rows(delivery_dir: Path, file_name: str) -> list[dict[str, str]]:
-    """The manifest rows naming this file (the manifest has one row per file)."""
-    return [r for r in read_manifest(delivery_dir) if r.get("file_name") == file_name]
-
-
-def platekey_referrals(
-    conn: psycopg.Connection, delivery_dir: Path, samples: list[str]
-) -> dict[str, str]:
-    """platekey -> referral_id for the VCF's samples.
-
-    A joint-called VCF has one manifest row, naming one platekey; the relatives' platekeys
-    appear on their QC rows of the same delivery, or in an earlier delivery's manifest
-    (raw.sequencing_manifest), which is consulted for whatever the local manifest lacks.
+    `due` bounds the delivery date (a night processes deliveries dated up to itself),
+    `delivery` keeps one delivery folder, and `finished_too` lists the genomes already
+    finished as well (to report on a whole delivery). One query, whatever the size.
     """
-    wanted = set(samples)
-    out = {
-        r["platekey"]: r["referral_id"]
-        for r in read_manifest(delivery_dir)
-        if r.get("platekey") in wanted and r.get("referral_id")
-    }
-    missing = sorted(wanted - set(out))
-    if missing:
-        for pk, rid in conn.execute(
-            "select distinct on (platekey) platekey, referral_id from raw.sequencing_manifest "
-            "where platekey = any(%s) order by platekey, delivery_date desc",
-            (missing,),
-        ):
-            out[pk] = rid
-    return out
+    rows = conn.execute(
+        """
+        select d.path, m.file_name
+        from raw.sequencing_manifest as m
+        inner join ledger.files as mf on mf.file_id = m.ledger_file_id
+        inner join ledger.deliveries as d on d.delivery_id = mf.delivery_id
+        where m.file_type = 'vcf'
+          and mf.status = 'loaded'
+          and (%(due)s::date is null or d.delivery_date <= %(due)s::date)
+          and (%(delivery)s::text is null or d.path = %(delivery)s::text)
+          and (%(all)s or not exists (
+              select 1 from ledger.files as v
+              where v.path = d.path || '/' || m.file_name
+                and v.status in ('loaded', 'quarantined', 'refused', 'duplicate', 'missing')
+          ))
+        group by d.path, d.delivery_date, m.file_name
+        order by d.delivery_date, d.path, min(m.source_line)
+        """,
+        {"due": due, "delivery": delivery, "all": finished_too},
+    ).fetchall()
+    return [GenomeRef(path, name) for path, name in rows]
+
+
+@dataclass
+class BatchContext:
+    """What every genome of a batch needs from the warehouse, fetched once per batch instead
+    of once per genome: the manifest rows naming each file, platekey -> referral for every
+    family in the batch, the families' referral rows, the withdrawn register and the panels.
+    """
+
+    manifest: dict[tuple[str, str], list[dict[str, str]]]
+    referral_of: dict[str, str]
+    participants: dict[str, list[dict[str, str]]]
+    withdrawn: dict[date, set[str]]
+    panels: list[Panel] | None
+    finished: dict[str, tuple[int, str, str | None]]  # path -> (file_id, status, reason)
+
+    @classmethod
+    def fetch(
+        cls,
+        conn: psycopg.Connection,
+        landing: Path,
+        refs: Sequence[GenomeRef],
+        panels: list[Panel] | None,
+    ) -> BatchContext:
+        deliveries = sorted({r.delivery for r in refs})
+        names = sorted({r.file_name for r in refs})
+        manifest: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
+        cur = conn.execute(
+            """
+            select d.path as delivery, m.platekey, m.referral_id, m.family_id, m.sample_type,
+                   m.file_name, m.file_type, m.sha256
+            from raw.sequencing_manifest as m
+            inner join ledger.files as mf on mf.file_id = m.ledger_file_id
+            inner join ledger.deliveries as d on d.delivery_id = mf.delivery_id
+            where mf.status = 'loaded' and d.path = any(%s) and m.file_name = any(%s)
+            order by d.path, m.source_line
+            """,
+            (deliveries, names),
+        )
+        cols = [c.name for c in cur.description]
+        for row in cur.fetchall():
+            r = dict(zip(cols, row, strict=True))
+            manifest[(r.pop("delivery"), r["file_name"])].append(r)
+        families = sorted({r["family_id"] for rows in manifest.values() for r in rows})
+        referral_of = dict(
+            conn.execute(
+                "select distinct on (platekey) platekey, referral_id "
+                "from raw.sequencing_manifest where family_id = any(%s) "
+                "order by platekey, delivery_date desc, ledger_file_id desc",
+                (families,),
+            ).fetchall()
+        )
+        participants: dict[str, list[dict[str, str]]] = defaultdict(list)
+        cur = conn.execute(
+            """
+            select distinct on (referral_id) referral_id, family_id, sex,
+                   relationship_to_proband, affection_status, specific_disease, programme,
+                   consent_status
+            from raw.referrals_participants where family_id = any(%s)
+            order by referral_id, delivery_date desc, ledger_file_id desc
+            """,
+            (families,),
+        )
+        cols = [c.name for c in cur.description]
+        for row in cur.fetchall():
+            r = dict(zip(cols, row, strict=True))
+            participants[r["family_id"]].append(r)
+        withdrawn = {
+            day: {r for r, _ in withdrawn_no_further_use(conn, day)}
+            for day in {date.fromisoformat(PurePosixPath(d).name) for d in deliveries}
+        }
+        # A withdrawn relative's sample column: their manifest rows were refused (kept
+        # nowhere), so their platekeys come from the delivered manifests themselves.
+        root = Path(landing).resolve()
+        for d in deliveries:
+            gone = withdrawn[date.fromisoformat(PurePosixPath(d).name)]
+            if gone and not unsafe_reason(root, f"{d}/{MANIFEST}"):
+                referral_of.update(withdrawn_platekeys(root / d, gone))
+        finished = {
+            path: (fid, status, reason)
+            for path, fid, status, reason in conn.execute(
+                "select distinct on (f.path) f.path, f.file_id, f.status, q.reason "
+                "from ledger.files as f "
+                "left join quarantine.files as q on q.ledger_file_id = f.file_id "
+                "where f.path = any(%s) "
+                "and f.status in ('loaded', 'quarantined', 'refused', 'duplicate', 'missing') "
+                "order by f.path, f.file_id",
+                ([f"{r.delivery}/{r.file_name}" for r in refs],),
+            )
+        }
+        return cls(dict(manifest), referral_of, dict(participants), withdrawn, panels, finished)
 
 
 def panels_from_db(conn: psycopg.Connection) -> list[Panel]:
@@ -135,22 +235,6 @@ def panels_from_db(conn: psycopg.Connection) -> list[Panel]:
         ).fetchall()
         out.append(Panel(pid, name, version, tuple(disorders), tuple(PanelGene(*g) for g in genes)))
     return out
-
-
-def participants_from_db(conn: psycopg.Connection, family_id: str) -> list[dict[str, str]]:
-    """The family's participants, newest delivery of each referral."""
-    cur = conn.execute(
-        """
-        select distinct on (referral_id) referral_id, family_id, sex,
-               relationship_to_proband, affection_status, specific_disease, programme,
-               consent_status
-        from raw.referrals_participants where family_id = %s
-        order by referral_id, delivery_date desc, ledger_file_id desc
-        """,
-        (family_id,),
-    )
-    cols = [c.name for c in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 # ---------------------------------------------------------------------------------------
@@ -251,7 +335,7 @@ def _candidate_lines(cands: list[Candidate]) -> dict[tuple[str, str], int]:
 def _genome_handler(
     result: GenomeResult,
     rows: list[dict[str, str]],
-    panels: list[Panel] | None,
+    batch: BatchContext,
     threads: int,
 ):
     def handler(ctx: FileContext) -> None:
@@ -293,18 +377,14 @@ def _genome_handler(
         # proband did not, or the whole file would have been refused): their column is
         # summarised with the family's file (as governance.withdrawal leaves it) but their own
         # statistics are refused, counted, and kept nowhere. The relatives' platekeys come
-        # from the delivery's manifest (their QC rows) or earlier ones.
-        gone = {r for r, _ in withdrawn_no_further_use(ctx.conn, ctx.delivery.delivery_date)}
+        # from the manifests loaded so far (their QC rows in this delivery, or earlier ones).
+        gone = batch.withdrawn.get(ctx.delivery.delivery_date, set())
         germline = [r for r in rows if r.get("sample_type") == "germline"]
-        whose = (
-            platekey_referrals(ctx.conn, ctx.path.parent, header.samples)
-            if gone or germline
-            else {}
-        )
+        whose = {s: batch.referral_of[s] for s in header.samples if s in batch.referral_of}
         with ctx.writer("raw.variant_sample_stats", SAMPLE_COLS) as w:
             for i, (name, s) in enumerate(d["samples"].items(), start=1):
-                ref_id = by_platekey.get(name, {}).get("referral_id")
-                if (ref_id or whose.get(name)) in gone:
+                ref_id = by_platekey.get(name, {}).get("referral_id") or whose.get(name)
+                if ref_id in gone:
                     ctx.quarantine(
                         i,
                         RowReason.WITHDRAWN_PARTICIPANT,
@@ -320,7 +400,7 @@ def _genome_handler(
                     [contig, str(c["records"]), str(c["snvs"]), str(c["indels"])], i, escape=True
                 )
         if germline:
-            _tier_genome(ctx, result, germline[0]["family_id"], whose, panels)
+            _tier_genome(ctx, result, germline[0]["family_id"], whose, batch)
         # every row written or refused is one delivered fact of the genome
         ctx.delivered = ctx.loaded + ctx.quarantined
 
@@ -332,9 +412,9 @@ def _tier_genome(
     result: GenomeResult,
     family_id: str,
     platekeys: dict[str, str],
-    panels: list[Panel] | None,
+    batch: BatchContext,
 ) -> None:
-    participants = participants_from_db(ctx.conn, family_id)
+    participants = batch.participants.get(family_id, [])
     if any(p["programme"] != "rare_disease" for p in participants):
         return  # cancer germline genomes are summarised, not tiered
     probands = [
@@ -379,13 +459,108 @@ def _tier_genome(
                 i,
                 escape=True,
             )
-    current = panels if panels is not None else panels_from_db(ctx.conn)
-    tiered = tier(cands, current)
+    if batch.panels is None:
+        batch.panels = panels_from_db(ctx.conn)
+    tiered = tier(cands, batch.panels)
     lines = _candidate_lines(cands)
     with ctx.writer("raw.variant_tiers", TIER_COLS) as w:
         for t in tiered:
             w.write(tier_row(t), lines[(t.variant_key, t.gene_symbol)], escape=True)
             result.tiers[t.tier] = result.tiers.get(t.tier, 0) + 1
+
+
+def process_genomes(
+    url: str,
+    landing: str | Path,
+    refs: Sequence[GenomeRef],
+    *,
+    panels: Iterable[Panel | Mapping] | None = None,
+    threads: int = 1,
+) -> list[GenomeResult]:
+    """Summarise, extract candidates from and tier a batch of genomes, each exactly once.
+
+    Each genome is its own ledger transaction (a bad one is quarantined alone, a failed one
+    leaves nothing behind); what they share (manifest rows, platekeys, families, withdrawn
+    participants, panels) is read once for the batch. The manifest row of each VCF comes
+    from raw.sequencing_manifest, so only a manifest the loader accepted names a genome;
+    a VCF no loaded manifest names is quarantined NOT_IN_MANIFEST. `panels` defaults to
+    the newest versions in raw.panelapp_*. Safe to call again: a genome already loaded or
+    quarantined returns `already_loaded` without being read.
+    """
+    from domain.panels import latest_panels
+
+    root = Path(landing).resolve()
+    current = latest_panels(panels) if panels is not None else None
+    out: list[GenomeResult] = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        batch = BatchContext.fetch(conn, root, refs, current)
+        for ref in refs:
+            out.append(_process_one(conn, root, ref, batch, threads))
+    return out
+
+
+def _process_one(
+    conn: psycopg.Connection, root: Path, ref: GenomeRef, batch: BatchContext, threads: int
+) -> GenomeResult:
+    t0 = time.monotonic()
+    folder = root / ref.delivery
+    delivery = Delivery(
+        "sequencing",
+        ref.delivery,
+        folder,
+        date.fromisoformat(PurePosixPath(ref.delivery).name),
+        None,
+        complete=(folder / SUCCESS).is_file(),
+    )
+    done_before = batch.finished.get(f"{ref.delivery}/{ref.file_name}")
+    if done_before is not None:
+        # finished by an earlier run (or by the sequencing loader, e.g. a checksum
+        # mismatch): not read again; the ledger's quarantine reason says why, if any
+        file_id, status, reason = done_before
+        return GenomeResult(
+            ref.file_name, "already_loaded", file_id, reason, f"finished earlier: {status}"
+        )
+    if not delivery.complete:
+        # still being written (feeds.md: `_SUCCESS` comes last): nothing is read or recorded
+        return GenomeResult(
+            ref.file_name, "incomplete", message=f"{ref.delivery}: no {SUCCESS} yet; not read"
+        )
+    rows = batch.manifest.get((ref.delivery, ref.file_name), [])
+    if not rows:
+        # Only a manifest row the loader accepted names a genome. Every other file of the
+        # delivery has its fate recorded by the sequencing loader: unlisted (quarantined
+        # not_in_manifest), listed by a refused row (e.g. a withdrawn participant), missing.
+        return GenomeResult(
+            ref.file_name,
+            "not_in_manifest",
+            message=f"{ref.delivery}: no accepted {MANIFEST} row names it; not read",
+        )
+    expected = rows[0]["sha256"].lower() if rows[0].get("sha256") else None
+    result = GenomeResult(ref.file_name, "loaded")
+    handler = _genome_handler(result, rows, batch, threads)
+    if rows[0].get("referral_id") in batch.withdrawn.get(delivery.delivery_date, set()):
+        # withdrawn since the manifest loaded: refused, counted, never read
+        handler = refuse_withdrawn
+    done = process_file(
+        conn, root, delivery, ref.file_name, "vcf", handler, expected_sha256=expected
+    )
+    result.status, result.file_id = done.status, done.file_id
+    result.reason = done.file_reason
+    result.message = done.message or result.message
+    if done.status != "loaded":
+        result.records = result.samples = result.candidates = 0
+        result.tiers = {}
+    result.seconds = time.monotonic() - t0
+    log.info(
+        "%s: %s (%s records, %s candidates, tiers %s)%s",
+        ref.file_name,
+        result.status,
+        result.records,
+        result.candidates,
+        result.tiers,
+        f" [{result.reason}: {result.message}]" if result.reason else "",
+    )
+    return result
 
 
 def process_genome(
@@ -397,68 +572,24 @@ def process_genome(
     panels: Iterable[Panel | Mapping] | None = None,
     threads: int = 1,
 ) -> GenomeResult:
-    """Summarise, extract candidates from and tier one delivered VCF, exactly once.
-
-    `delivery_dir` is the sequencing/<YYYY-MM-DD> folder holding the file and its manifest
-    (which supplies the SHA-256 to verify, the family and the platekey -> referral mapping).
-    `panels` defaults to the newest versions in raw.panelapp_*. Safe to call again: a file
-    already loaded or quarantined returns `already_loaded` without reading it.
-    """
-    t0 = time.monotonic()
-    landing = Path(landing)
-    delivery = sequencing_delivery(landing, Path(delivery_dir))
-    rows = manifest_rows(delivery.abs_path, file_name)
-    expected = rows[0]["sha256"].lower() if rows and rows[0].get("sha256") else None
-    current = None
-    if panels is not None:
-        from domain.panels import latest_panels
-
-        current = latest_panels(panels)
-    result = GenomeResult(file_name, "loaded")
-    handler = _genome_handler(result, rows, current, threads)
-    with psycopg.connect(url, autocommit=True) as conn:
-        if not rows:
-
-            def refuse(ctx: FileContext) -> None:
-                raise FileError(FileReason.NOT_IN_MANIFEST, f"{file_name}: not in {MANIFEST}")
-
-            handler = refuse
-        elif rows[0].get("referral_id") in {
-            r for r, _ in withdrawn_no_further_use(conn, delivery.delivery_date)
-        }:
-            # a re-delivered genome of a withdrawn proband/participant is refused
-            handler = refuse_withdrawn
-        out = process_file(
-            conn, landing, delivery, file_name, "vcf", handler, expected_sha256=expected
-        )
-    result.status, result.file_id = out.status, out.file_id
-    result.reason = out.file_reason
-    result.message = out.message or result.message
-    if out.status != "loaded":
-        result.records = result.samples = result.candidates = 0
-        result.tiers = {}
-    result.seconds = time.monotonic() - t0
-    log.info(
-        "%s: %s (%s records, %s candidates, tiers %s)%s",
-        file_name,
-        result.status,
-        result.records,
-        result.candidates,
-        result.tiers,
-        f" [{result.reason}: {result.message}]" if result.reason else "",
-    )
-    return result
+    """One genome of a sequencing delivery (`process_genomes` with a batch of one), after
+    loading the delivery's manifest and QC files (`load_sequencing_delivery`)."""
+    root = Path(landing).resolve()
+    rel = load_sequencing_delivery(url, root, delivery_dir)
+    ref = GenomeRef(rel, file_name)
+    return process_genomes(url, root, [ref], panels=panels, threads=threads)[0]
 
 
-def genome_files(delivery_dir: str | Path) -> list[str]:
-    """The VCF file names a sequencing delivery's manifest lists (each once, in order)."""
-    path = Path(delivery_dir) / MANIFEST
-    seen: dict[str, None] = {}
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        for r in csv.DictReader(fh):
-            if r.get("file_type") == "vcf" and r.get("file_name"):
-                seen.setdefault(r["file_name"], None)
-    return list(seen)
+def load_sequencing_delivery(url: str, landing: Path, delivery_dir: str | Path) -> str:
+    """Load one sequencing delivery's manifest and QC files through the ledger, as `gwh
+    load` does (a no-op once loaded): only a loaded manifest names genomes. Returns the
+    delivery's path relative to the landing root."""
+    from loaders.ingest import load_landing
+
+    root = Path(landing).resolve()
+    rel = Path(delivery_dir).resolve().relative_to(root).as_posix()
+    load_landing(root, url, ["sequencing"], due=lambda d: d.rel_path == rel)
+    return rel
 
 
 def process_delivery(
@@ -469,11 +600,15 @@ def process_delivery(
     threads: int = 1,
     panels: Iterable[Panel | Mapping] | None = None,
 ) -> list[GenomeResult]:
-    """Every VCF of one sequencing delivery; a bad genome never stops the others."""
-    return [
-        process_genome(url, landing, delivery_dir, name, panels=panels, threads=threads)
-        for name in genome_files(delivery_dir)
-    ]
+    """Every genome of one sequencing delivery; a bad genome never stops the others, and a
+    genome finished earlier is reported (`already_loaded`) without being read. The
+    delivery's manifest and QC files are loaded first, through the same ledger as `gwh load`
+    (a no-op when they are loaded already), because only a loaded manifest names genomes."""
+    root = Path(landing).resolve()
+    rel = load_sequencing_delivery(url, root, delivery_dir)
+    with psycopg.connect(url) as conn:
+        refs = pending_genomes(conn, delivery=rel, finished_too=True)
+    return process_genomes(url, root, refs, panels=panels, threads=threads)
 
 
 # ---------------------------------------------------------------------------------------

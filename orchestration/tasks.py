@@ -81,53 +81,69 @@ def load_night(
 # genomes
 
 
-def night_genomes(landing: Path, url: str, night: date | str) -> list[dict[str, str]]:
-    """The VCFs a night still has to summarise and tier: one dict per genome, for `.expand`.
+#: Genomes per mapped task, at least: one batch is one task instance, so larger batches cost
+#: less scheduling and worker start-up per genome while a failed batch retries only the
+#: genomes the ledger has not finished. `GWH_GENOMES_PER_BATCH` overrides it.
+GENOMES_PER_BATCH = 8
+#: Airflow's default cap on a mapped task's instances ([core] max_map_length).
+DEFAULT_MAX_MAP_LENGTH = 1024
 
-    Every VCF listed in the manifest of a complete sequencing delivery due by `night` whose
-    ledger row is not final yet (not loaded/quarantined/refused). A VCF the sequencing loader
-    already quarantined for a checksum mismatch is therefore not mapped.
+
+def max_map_length() -> int:
+    """Airflow's `[core] max_map_length` when running under Airflow, else its default."""
+    try:
+        from airflow.configuration import conf
+    except ImportError:  # pragma: no cover - the platform always ships Airflow
+        return DEFAULT_MAX_MAP_LENGTH
+    return conf.getint("core", "max_map_length", fallback=DEFAULT_MAX_MAP_LENGTH)
+
+
+def batch_genomes(
+    genomes: list[dict[str, str]], max_batches: int, per_batch: int | None = None
+) -> list[list[dict[str, str]]]:
+    """Cut the night's genomes into at most `max_batches` batches of at least `per_batch`
+    (GENOMES_PER_BATCH by default) consecutive genomes, so a night of any size maps within
+    Airflow's cap while a small night still spreads over the workers."""
+    if not genomes:
+        return []
+    if max_batches < 1:
+        raise ValueError(f"max_batches must be at least 1, got {max_batches}")
+    floor = per_batch or int(os.environ.get("GWH_GENOMES_PER_BATCH", GENOMES_PER_BATCH))
+    size = max(1, floor, -(-len(genomes) // max_batches))
+    return [genomes[i : i + size] for i in range(0, len(genomes), size)]
+
+
+def night_genomes(landing: Path, url: str, night: date | str) -> list[dict[str, str]]:
+    """The VCFs a night still has to summarise and tier: every VCF named by a loaded
+    manifest of a sequencing delivery due by `night` whose ledger row is not final yet.
+
+    Read from the ledger (one query), never from the landing area: only a manifest the
+    loader accepted names genomes, and a VCF the sequencing loader already quarantined (a
+    checksum mismatch) is not listed.
     """
-    from loaders.genomes import genome_files
-    from loaders.ingest import discover
+    from loaders.genomes import pending_genomes
 
     night = as_date(night)
-    landing = Path(landing).resolve()
-    deliveries, _ = discover(landing, ["sequencing"])
-    todo: list[dict[str, str]] = []
     with psycopg.connect(url) as conn:
-        done = {
-            r[0]
-            for r in conn.execute(
-                "select path from ledger.files where kind = 'vcf' "
-                "and status in ('loaded', 'quarantined', 'refused', 'duplicate')"
-            )
-        }
-    for d in deliveries:
-        if not d.complete or not due_by(d, night):
-            continue
-        if not (d.abs_path / "manifest.csv").is_file():
-            continue
-        for name in genome_files(d.abs_path):
-            if f"{d.rel_path}/{name}" not in done:
-                todo.append({"delivery": d.rel_path, "file_name": name})
+        todo = [g.as_dict() for g in pending_genomes(conn, night)]
     log.info("night %s: %d genomes to process", night.isoformat(), len(todo))
     return todo
 
 
-def process_night_genome(landing: Path, url: str, genome: dict[str, str]) -> dict:
-    """Summarise, extract candidates from and tier one genome (a mapped task instance).
+def night_genome_batches(
+    landing: Path, url: str, night: date | str, max_batches: int | None = None
+) -> list[list[dict[str, str]]]:
+    """The night's genomes in batches for `.expand`: at most `max_batches` (Airflow's
+    max_map_length by default) whatever the night's size."""
+    genomes = night_genomes(landing, url, night)
+    batches = batch_genomes(genomes, max_batches or max_map_length())
+    log.info("%d genomes in %d batches", len(genomes), len(batches))
+    return batches
 
-    A genome whose file is bad is quarantined by the ledger and reported, not raised: that
-    is an outcome. Only `failed` (the ledger could not record the file) raises, so that
-    Airflow retries this genome alone.
-    """
-    from loaders.genomes import process_genome
 
-    landing = Path(landing)
-    r = process_genome(url, landing, landing / genome["delivery"], genome["file_name"])
-    out = {
-        "delivery": genome["delivery"],
+def _genome_outcome(delivery: str, r) -> dict:
+    return {
+        "delivery": delivery,
         "file_name": r.file_name,
         "status": r.status,
         "reason": r.reason,
@@ -137,19 +153,54 @@ def process_night_genome(landing: Path, url: str, genome: dict[str, str]) -> dic
         "tiers": {str(k): v for k, v in sorted(r.tiers.items())},
         "seconds": round(r.seconds, 2),
     }
+
+
+def process_night_genomes(landing: Path, url: str, batch: list[dict[str, str]]) -> dict:
+    """Summarise, extract candidates from and tier a batch of genomes (a mapped task).
+
+    Each genome is its own ledger transaction: a bad file is quarantined and reported, not
+    raised (that is an outcome). Genomes whose ledger row could not be recorded (`failed`)
+    are retried by raising after the whole batch has run, so Airflow retries the batch and
+    the ledger skips every genome already finished.
+    """
+    from loaders.genomes import GenomeRef, process_genomes
+
+    refs = [GenomeRef(g["delivery"], g["file_name"]) for g in batch]
+    results = process_genomes(url, Path(landing), refs)
+    outcomes = [_genome_outcome(ref.delivery, r) for ref, r in zip(refs, results, strict=True)]
+    failed = [o for o in outcomes if o["status"] == "failed"]
+    if failed:
+        shown = ", ".join(f"{o['delivery']}/{o['file_name']}" for o in failed[:5])
+        raise RuntimeError(f"{len(failed)} of {len(batch)} genomes failed: {shown}")
+    return summarise_genomes(outcomes)
+
+
+def process_night_genome(landing: Path, url: str, genome: dict[str, str]) -> dict:
+    """One genome (a batch of one); raises when its ledger row could not be recorded."""
+    from loaders.genomes import GenomeRef, process_genomes
+
+    ref = GenomeRef(genome["delivery"], genome["file_name"])
+    r = process_genomes(url, Path(landing), [ref])[0]
     if r.status == "failed":
         raise RuntimeError(f"{genome['delivery']}/{r.file_name}: failed: {r.message}")
-    return out
+    return _genome_outcome(ref.delivery, r)
 
 
 def summarise_genomes(results: list[dict]) -> dict:
-    """Fold the mapped genome results into one line for the log and the next tasks."""
+    """Fold genome outcomes, or batch summaries, into one line for the log and next tasks."""
     status: Counter = Counter()
     tiers: Counter = Counter()
+    genomes = 0
     for r in results:
-        status[r["status"]] += 1
-        tiers.update({f"tier_{k}": v for k, v in r.get("tiers", {}).items()})
-    return {"genomes": len(results), "status": dict(status), "tiers": dict(tiers)}
+        if "genomes" in r:  # a batch summary
+            genomes += r["genomes"]
+            status.update(r["status"])
+            tiers.update(r["tiers"])
+        else:
+            genomes += 1
+            status[r["status"]] += 1
+            tiers.update({f"tier_{k}": v for k, v in r.get("tiers", {}).items()})
+    return {"genomes": genomes, "status": dict(status), "tiers": dict(tiers)}
 
 
 # ---------------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def test_nightly_runs_its_steps_in_order(nightly) -> None:
         "wait_for_deliveries",
         "load_feeds",
         "list_genomes",
-        "process_genome",
+        "process_genomes",
         "genomes_summary",
         "apply_withdrawals",
         "dq_raw",
@@ -118,7 +118,7 @@ def test_nightly_runs_its_steps_in_order(nightly) -> None:
 def test_genomes_are_a_mapped_task(nightly) -> None:
     from airflow.sdk.definitions.mappedoperator import MappedOperator
 
-    task = nightly.get_task("process_genome")
+    task = nightly.get_task("process_genomes")
     assert isinstance(task, MappedOperator)
     assert task.upstream_task_ids == {"list_genomes"}
     # the summary still runs (and reports) when some genomes failed
@@ -156,7 +156,7 @@ def test_operations_policy(nightly, reanalysis, monkeypatch) -> None:
     for dag in (nightly, reanalysis):
         assert dag.max_active_runs == 1
         assert dag.catchup is False
-    for tid in ("load_feeds", "process_genome", "apply_withdrawals", "promote_reporting"):
+    for tid in ("load_feeds", "process_genomes", "apply_withdrawals", "promote_reporting"):
         task = nightly.get_task(tid)
         assert task.pool == WRITERS_POOL, tid
         assert task.retry_exponential_backoff

@@ -230,3 +230,29 @@ def test_night_of_a_run_is_its_logical_date_or_when_it_was_triggered():
     assert orch.night_of(manual) == date(2025, 7, 1)
     with pytest.raises(ValueError):
         orch.night_of(SimpleNamespace(logical_date=None, run_after=None))
+
+
+def test_genomes_are_batched_within_airflows_cap() -> None:
+    genomes = [
+        {"delivery": "sequencing/2025-05-06", "file_name": f"F{i}.vcf.gz"} for i in range(50)
+    ]
+    for cap in (1, 4, 7, 1024):
+        batches = orch.batch_genomes(genomes, cap, per_batch=1)
+        assert len(batches) <= cap
+        assert [g for b in batches for g in b] == genomes, "every genome once, in order"
+    # a small night still spreads over the workers, in batches of at least the floor
+    assert [len(b) for b in orch.batch_genomes(genomes[:10], 1024, per_batch=4)] == [4, 4, 2]
+    assert orch.batch_genomes([], 4) == []
+    with pytest.raises(ValueError):
+        orch.batch_genomes(genomes, 0)
+
+
+def test_batch_summaries_fold_like_genome_outcomes() -> None:
+    one = {"status": "loaded", "tiers": {"1": 2, "3": 1}}
+    two = {"status": "quarantined", "tiers": {}}
+    batch = orch.summarise_genomes([one, two])
+    assert batch == {"genomes": 2, "status": {"loaded": 1, "quarantined": 1},
+                     "tiers": {"tier_1": 2, "tier_3": 1}}  # fmt: skip
+    night = orch.summarise_genomes([batch, orch.summarise_genomes([one])])
+    assert night == {"genomes": 3, "status": {"loaded": 2, "quarantined": 1},
+                     "tiers": {"tier_1": 4, "tier_3": 2}}  # fmt: skip

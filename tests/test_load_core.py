@@ -26,6 +26,7 @@ from support.feedspec import (
     sha256,
 )
 
+from loaders.genomes import pending_genomes, process_genomes
 from loaders.ingest import load_landing
 from loaders.ingest.validation import hpo_ids
 from loaders.pseudonymise import PseudonymKeyMissing, resolve_key
@@ -37,7 +38,8 @@ RAW_TABLES = [
     "referrals_participants", "referrals_phenotypes", "referrals_tumours",
     "results_exit_questionnaires", "sequencing_manifest", "sequencing_qc", "hes_apc",
     "hes_op", "hes_ae", "mortality_deaths", "panelapp_panels", "panelapp_genes",
-    "withdrawals",
+    "withdrawals", "variant_summaries", "variant_sample_stats", "variant_contig_counts",
+    "variant_candidates", "variant_tiers",
 ]  # fmt: skip
 
 
@@ -282,6 +284,10 @@ def test_whole_file_failures(url: str, land: Landing) -> None:
 
     report = load_landing(land.root, url, key=KEY)
     assert report.failed == []
+    # a genome is checked against the manifest by the genome step, in its one read
+    with psycopg.connect(url) as conn:
+        tampered = [g for g in pending_genomes(conn) if g.file_name == vcf.name]
+    assert [r.status for r in process_genomes(url, land.root, tampered)] == ["quarantined"]
     got = dict(
         q(
             url,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -112,14 +113,35 @@ def make_delivery(landing: Path) -> Path:
     broken = d / "FAM0000005.vcf.gz"
     raw = gzip.decompress(good.read_bytes()).decode().replace("#CHROM\tPOS", "#CHROM POS")
     broken.write_bytes(pysam_bgzip(raw))
+    # feeds.md: one manifest row per file. A joint VCF's row names the proband; the other
+    # members' platekeys come from the rows of their QC files.
     lines = ["platekey,referral_id,family_id,sample_type,file_name,file_type,genome_build,sha256"]
     for f in (good, cut, alien, plain, broken):
         fam = f.name.split(".")[0]
-        for pk, (rid, *_rest) in zip(TRIO, REFERRALS, strict=True):
-            lines.append(f"{pk},{rid},{fam},germline,{f.name},vcf,GRCh38,{sha(f)}")
+        lines.append(f"{TRIO[0]},{REFERRALS[0][0]},{fam},germline,{f.name},vcf,GRCh38,{sha(f)}")
+    for pk, (rid, _rel, _aff, sex) in zip(TRIO, REFERRALS, strict=True):
+        qc = write_qc(d, pk, sex)
+        lines.append(f"{pk},{rid},{FAMILY},germline,{qc.name},qc,GRCh38,{sha(qc)}")
     (d / "manifest.csv").write_text("\n".join(lines) + "\n")
     (d / "_SUCCESS").write_text("")
     return d
+
+
+def write_qc(folder: Path, platekey: str, sex: str) -> Path:
+    """A `<platekey>.qc.json` as feeds.md specifies it."""
+    path = folder / f"{platekey}.qc.json"
+    doc = {
+        "platekey": platekey,
+        "mean_coverage": 34.2,
+        "pct_bases_ge_15x": 97.1,
+        "contamination_fraction": 0.002,
+        "reported_sex": sex,
+        "inferred_sex": sex,
+        "insert_size_median": 470,
+        "reads_mapped_pct": 99.2,
+    }
+    path.write_text(json.dumps(doc))
+    return path
 
 
 def pysam_bgzip(text: str) -> bytes:
@@ -218,7 +240,8 @@ def test_checksum_mismatch_and_unlisted_file(referrals: str, tmp_path: Path):
         "platekey,referral_id,family_id,sample_type,file_name,file_type,genome_build,sha256\n"
         f"{TRIO[0]},RR00000001,FAM0000009,germline,{vcf.name},vcf,GRCh38,{'0' * 64}\n"
     )
+    (d / "_SUCCESS").write_text("")
     res = process_genome(referrals, landing, d, vcf.name, panels=[panel("1.0")])
     assert (res.status, res.reason) == ("quarantined", "checksum_mismatch")
     res = process_genome(referrals, landing, d, "other.vcf.gz", panels=[panel("1.0")])
-    assert res.status == "missing"
+    assert res.status == "not_in_manifest"  # only an accepted manifest row names a genome

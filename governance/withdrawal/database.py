@@ -10,6 +10,7 @@ import psycopg
 from psycopg import sql
 
 from governance.withdrawal.subjects import Subject, line_matcher
+from loaders.ingest.ledger import WITHDRAWN_PATH_SQL
 from loaders.pseudonymise import Pseudonymiser
 
 #: Schemas dbt builds tables in; views hold nothing, so only base tables are cleaned.
@@ -115,9 +116,7 @@ def redact_ledger(conn: psycopg.Connection, s: Subject, removed: dict[str, int])
         return
     pattern = "|".join(re.escape(w) for w in words)
     n = conn.execute(
-        "update ledger.files set path = regexp_replace(path, '[^/]*$', "
-        "'[withdrawn participant file ' || file_id || ']') where path ~ %s",
-        (pattern,),
+        f"update ledger.files set path = {WITHDRAWN_PATH_SQL} where path ~ %s", (pattern,)
     ).rowcount
     if n:
         removed["ledger.files (path redacted)"] = n

@@ -52,35 +52,51 @@ def _url(args: argparse.Namespace) -> str:
 
 
 def cmd_variants_load(args: argparse.Namespace) -> int:
-    """Every complete sequencing delivery under the landing area, genome by genome."""
-    from loaders.genomes import process_delivery
+    """Every genome of the landing area's complete sequencing deliveries not processed yet.
+
+    The same way in as the nightly DAG: the deliveries' manifests and QC files are loaded
+    through the ledger first (`gwh load --feed sequencing`, a no-op once done), then every
+    genome a loaded manifest names is summarised and tiered, exactly once.
+    """
+    import psycopg
+
+    from loaders.genomes import pending_genomes, process_genomes
+    from loaders.ingest import load_landing
+    from loaders.pseudonymise import PseudonymKeyMissing
 
     url = _url(args)
-    base = Path(args.landing) / "sequencing"
-    folders = sorted(p for p in base.iterdir() if p.is_dir() and (p / "_SUCCESS").is_file())
-    if not folders:
-        print(f"no complete sequencing deliveries under {base}", file=sys.stderr)
-        return 0
+    landing = Path(args.landing)
+    if not landing.is_dir():
+        print(f"error: landing area {landing} is not a directory", file=sys.stderr)
+        return 2
+    try:
+        report = load_landing(landing, url, ["sequencing"], demo_key=args.demo_key)
+    except PseudonymKeyMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for w in report.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    with psycopg.connect(url) as conn:
+        refs = pending_genomes(conn)
+    if not refs:
+        print("no genomes to process: every genome a loaded manifest names is done")
+        return 1 if report.failed else 0
     totals: Counter = Counter()
     tiers: Counter = Counter()
-    for folder in folders:
-        if not (folder / "manifest.csv").is_file():
-            print(f"{folder.name}: no manifest.csv; skipped", file=sys.stderr)
-            continue
-        for r in process_delivery(url, args.landing, folder, threads=args.threads):
-            totals[r.status] += 1
-            tiers.update(r.tiers)
-            extra = f" [{r.reason}: {r.message}]" if r.reason else ""
-            print(
-                f"  {folder.name}/{r.file_name}: {r.status} {r.records:,} records, "
-                f"{r.candidates} candidates{extra}",
-                file=sys.stderr,
-            )
+    for ref, r in zip(refs, process_genomes(url, landing, refs, threads=args.threads), strict=True):
+        totals[r.status] += 1
+        tiers.update(r.tiers)
+        extra = f" [{r.reason}: {r.message}]" if r.reason else ""
+        print(
+            f"  {ref.delivery}/{r.file_name}: {r.status} {r.records:,} records, "
+            f"{r.candidates} candidates{extra}",
+            file=sys.stderr,
+        )
     print(
         f"genomes: {dict(totals)}; tier rows written: "
         f"{ {f'tier {k}': v for k, v in sorted(tiers.items())} }"
     )
-    return 1 if totals.get("failed") else 0
+    return 1 if totals.get("failed") or report.failed else 0
 
 
 def cmd_variants_retier(args: argparse.Namespace) -> int:
@@ -144,8 +160,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     v = sub.add_parser("variants", help="genomes: load summaries/candidates/tiers, re-tier")
     vsub = v.add_subparsers(dest="variants_command", required=True, metavar="ACTION")
-    ld = vsub.add_parser("load", help="process every VCF of the complete sequencing deliveries")
+    ld = vsub.add_parser(
+        "load", help="load the sequencing deliveries, then process every genome not done yet"
+    )
     ld.add_argument("landing", help="landing area root")
+    ld.add_argument(
+        "--demo-key",
+        action="store_true",
+        help="use the published, non-secret demo pseudonymisation key (simulated data only)",
+    )
     ld.add_argument("--threads", type=int, default=1, help="processes per genome summary")
     ld.add_argument("--url", help="warehouse URL (default: the project's resolution rule)")
     ld.set_defaults(func=cmd_variants_load)

@@ -1,17 +1,16 @@
 """sequencing/<date>/: manifest.csv, <platekey>.qc.json and the VCFs it lists (feeds.md).
 
-This module loads the manifest and the QC JSONs, and verifies the SHA-256 of EVERY file the
-manifest lists. A VCF whose checksum disagrees is quarantined whole here (ledger status
-`quarantined`, CHECKSUM_MISMATCH), so the variant summariser never reads it; a VCF that
-verifies is left unregistered for loaders.genomes, which loads it through the same ledger
-(passing `expected_sha256` from `manifest_entries`). Tabix indexes (`.tbi`) of listed VCFs
+This module loads the manifest and the QC JSONs (each checked against the manifest's
+SHA-256), and records the fate of every other file of the delivery. Genomes are left for
+loaders.genomes, which reads each one once: the same pass computes its SHA-256 for the
+ledger, checks it against the manifest (a mismatch is quarantined whole, CHECKSUM_MISMATCH)
+and only then summarises it. Tabix indexes (`.tbi`) of listed VCFs
 are expected beside them; any other file the manifest does not list is quarantined
 (NOT_IN_MANIFEST). A file name in the manifest that is absolute or holds `..` is refused.
 """
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 from dataclasses import dataclass
@@ -29,10 +28,11 @@ from loaders.ingest import (
     TableSpec,
     load_delimited,
     name_unsafe_reason,
-    sha256_file,
     unsafe_reason,
 )
 from loaders.ingest.errors import FileError, RowError
+from loaders.ingest.ledger import WITHDRAWN_PATH_SQL
+from loaders.ingest.parsing import csv_records
 from loaders.ingest.validation import in_set, pattern, shown
 from loaders.ingest.withdrawn import withdrawn_no_further_use
 
@@ -66,29 +66,53 @@ class ManifestEntry:
     referral_id: str = ""
 
 
-def manifest_entries(delivery_dir: Path) -> dict[str, ManifestEntry]:
-    """file_name -> entry for every manifest row with a usable name and SHA-256.
+def manifest_rows(delivery_dir: Path) -> list[dict[str, str]]:
+    """The manifest's records as dicts by header, read with the loaders' own strict CSV
+    reader; a manifest that cannot be read (absent, not UTF-8, not CSV) has none.
 
-    Read leniently (rows the loader quarantines are simply absent) so that loaders.genomes
-    can verify VCFs whether or not the manifest itself has been loaded yet.
+    The loader validates and loads the manifest (`manifest_spec`); this reading serves the
+    decisions taken per listed file, including for rows the loader refused (a withdrawn
+    participant's row is refused, yet the files it names must be refused too).
     """
-    out: dict[str, ManifestEntry] = {}
     path = delivery_dir / MANIFEST
     try:
-        with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
-            for r in csv.DictReader(fh):
-                name, sha = r.get("file_name") or "", (r.get("sha256") or "").lower()
-                if name and _SHA.fullmatch(sha) and name not in out:
-                    out[name] = ManifestEntry(
-                        name,
-                        r.get("file_type") or "",
-                        r.get("platekey") or "",
-                        sha,
-                        r.get("referral_id") or "",
-                    )
-    except (OSError, csv.Error):
-        return {}
+        records = list(csv_records(path))
+    except (FileError, OSError):
+        return []
+    if not records:
+        return []
+    header = records[0][2]
+    return [dict(zip(header, fields, strict=False)) for _, _, fields, _ in records[1:]]
+
+
+def manifest_entries(delivery_dir: Path) -> dict[str, ManifestEntry]:
+    """file_name -> entry for every manifest row with a usable name and SHA-256 (the first
+    row naming a file wins, as the loader's key check does)."""
+    out: dict[str, ManifestEntry] = {}
+    for r in manifest_rows(delivery_dir):
+        name, sha = r.get("file_name") or "", (r.get("sha256") or "").lower()
+        if name and _SHA.fullmatch(sha) and name not in out:
+            out[name] = ManifestEntry(
+                name,
+                r.get("file_type") or "",
+                r.get("platekey") or "",
+                sha,
+                r.get("referral_id") or "",
+            )
     return out
+
+
+def withdrawn_platekeys(delivery_dir: Path, withdrawn: set[str]) -> dict[str, str]:
+    """platekey -> referral_id for the manifest rows of withdrawn participants: the rows the
+    loader refused (and so kept nowhere), which still tell which sample column of a joint
+    VCF is theirs."""
+    if not withdrawn:
+        return {}
+    return {
+        r["platekey"]: r["referral_id"]
+        for r in manifest_rows(delivery_dir)
+        if r.get("referral_id") in withdrawn and r.get("platekey")
+    }
 
 
 def manifest_spec(run: Run, ctx: FileContext) -> TableSpec:
@@ -187,9 +211,7 @@ def refuse_withdrawn(ctx: FileContext) -> None:
     # The file name carries their platekey or family: keep the ledger row, not the name
     # (as governance.withdrawal does for files loaded before the withdrawal).
     ctx.conn.execute(
-        "update ledger.files set path = regexp_replace(path, '[^/]*$', "
-        "'[withdrawn participant file ' || file_id || ']') where file_id = %s",
-        (ctx.file_id,),
+        f"update ledger.files set path = {WITHDRAWN_PATH_SQL} where file_id = %s", (ctx.file_id,)
     )
 
 
@@ -207,30 +229,33 @@ def load_delivery(run: Run, delivery: Delivery) -> None:
         )
     entries = manifest_entries(folder)
     withdrawn = {r for r, _ in withdrawn_no_further_use(run.conn, delivery.delivery_date)}
-    verified = 0
+    listed_genomes = withheld = 0
     for name, entry in entries.items():
         if name_unsafe_reason(name):
             run.process(delivery, name, entry.file_type or "listed", _never_called)
             continue
-        if entry.file_type == "qc":
-            if entry.referral_id in withdrawn:
-                handler = refuse_withdrawn
+        if entry.referral_id in withdrawn:
+            # A withdrawn participant's file (a re-delivered QC JSON or genome): refused
+            # here, counted, never read. One that is listed but absent gets no ledger row:
+            # a "missing" row would keep their file name, which is all it could say.
+            if (folder / name).is_file() and not unsafe_reason(
+                run.landing, delivery.file_rel(name)
+            ):
+                run.process(delivery, name, entry.file_type or "listed", refuse_withdrawn)
             else:
-                handler = load_qc
-            run.process(delivery, name, "qc", handler, expected_sha256=entry.sha256)
+                withheld += 1
+            continue
+        if entry.file_type == "qc":
+            run.process(delivery, name, "qc", load_qc, expected_sha256=entry.sha256)
             continue
         path = folder / name
         if unsafe_reason(run.landing, delivery.file_rel(name)) or not path.is_file():
             # refused (symlink out of the landing area) or missing: recorded by the ledger
             run.process(delivery, name, entry.file_type or "listed", _never_called)
             continue
-        actual, _ = sha256_file(path)
-        if actual != entry.sha256:
-            run.process(
-                delivery, name, entry.file_type, _never_called, expected_sha256=entry.sha256
-            )
-        else:
-            verified += 1
+        # a genome: left for loaders.genomes, which checks it against the manifest's
+        # SHA-256 in the same pass that makes it exactly-once (one read, not two)
+        listed_genomes += 1
     listed = set(entries)
     for p in sorted(folder.iterdir()):
         n = p.name
@@ -241,9 +266,10 @@ def load_delivery(run: Run, delivery: Delivery) -> None:
         run.reject(
             delivery, n, "unlisted", FileReason.NOT_IN_MANIFEST, f"{n}: not listed in {MANIFEST}"
         )
-    if verified:
-        log.info(
-            "%s: %d listed files verified against the manifest (left for the variant loader)",
-            delivery.rel_path,
-            verified,
+    if withheld:
+        run.report.warnings.append(
+            f"{delivery.rel_path}: {withheld} listed file(s) of withdrawn participants absent; "
+            "not recorded by name"
         )
+    if listed_genomes:
+        log.info("%s: %d genomes listed for the genome step", delivery.rel_path, listed_genomes)

@@ -42,6 +42,21 @@ from loaders.ingest.report import FileOutcome
 
 log = logging.getLogger(__name__)
 
+#: What a ledger row's file name becomes when the file belonged to a withdrawn participant
+#: (their QC JSON and single-sample VCFs carry their platekey in the name): the row stays as
+#: the record of a delivery, the name goes. SQL, applied to ledger.files.path.
+WITHDRAWN_PATH_SQL = (
+    "regexp_replace(path, '[^/]*$', '[withdrawn participant file ' || file_id || ']')"
+)
+_WITHDRAWN_NAME = re.compile(r"\[withdrawn participant file \d+\]")
+
+
+def is_withdrawn_placeholder(path: str, folder: str) -> bool:
+    """Whether `path` is a withdrawn participant's file of delivery `folder`, renamed."""
+    head, _, name = path.rpartition("/")
+    return head == folder and _WITHDRAWN_NAME.fullmatch(name) is not None
+
+
 NULL = "\\N"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 COPY_BLOCK_ROWS = 5000
@@ -431,6 +446,9 @@ def process_file(
                 first_id, first_path = done
                 seen = (
                     first_path == rel
+                    # the same content in the same delivery, refused or removed earlier as a
+                    # withdrawn participant's file (its name is gone from the ledger)
+                    or is_withdrawn_placeholder(first_path, delivery.rel_path)
                     or conn.execute(
                         "select 1 from ledger.files where sha256 = %s and path = %s "
                         "and status = 'duplicate'",
