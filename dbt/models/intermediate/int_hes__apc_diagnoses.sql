@@ -29,5 +29,5 @@ select
     icd.description as icd10_description,
     icd.chapter as icd10_chapter
 from unpivoted
-left join {{ source('raw', 'ref_icd10') }} as icd
+left join {{ ref('stg_code_systems__icd10_codes') }} as icd
     on unpivoted.hes_icd10_code = icd.hes_code

@@ -28,5 +28,5 @@ select
     opcs.opcs4_code,
     opcs.title as opcs4_title
 from unpivoted
-left join {{ source('raw', 'ref_opcs4') }} as opcs
+left join {{ ref('stg_code_systems__opcs4_codes') }} as opcs
     on unpivoted.hes_opcs4_code = opcs.hes_code

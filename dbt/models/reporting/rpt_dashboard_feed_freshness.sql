@@ -11,8 +11,8 @@ deliveries as (
         delivery_id,
         feed,
         delivery_date,
-        feed in ('hes', 'mortality') as is_monthly
-    from {{ source('ledger', 'deliveries') }}
+        is_monthly_extract as is_monthly
+    from {{ ref('stg_ledger__deliveries') }}
 ),
 
 files as (
@@ -22,7 +22,7 @@ files as (
         rows_delivered,
         rows_quarantined,
         finished_at
-    from {{ source('ledger', 'files') }}
+    from {{ ref('stg_ledger__files') }}
     where status <> 'duplicate'
 ),
 

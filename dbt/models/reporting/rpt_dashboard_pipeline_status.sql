@@ -10,8 +10,8 @@ deliveries as (
         delivery_id,
         feed,
         delivery_date
-    from {{ source('ledger', 'deliveries') }}
-    where feed not in ('hes', 'mortality')
+    from {{ ref('stg_ledger__deliveries') }}
+    where not is_monthly_extract
 ),
 
 night as (
@@ -27,7 +27,7 @@ night_files as (
         coalesce(sum(ledger_file.rows_delivered), 0) as rows_delivered,
         coalesce(sum(ledger_file.rows_quarantined), 0) as rows_quarantined,
         max(ledger_file.finished_at) as last_loaded_at
-    from {{ source('ledger', 'files') }} as ledger_file
+    from {{ ref('stg_ledger__files') }} as ledger_file
     inner join deliveries on ledger_file.delivery_id = deliveries.delivery_id
     cross join night
     where deliveries.delivery_date = night.night_date and ledger_file.status <> 'duplicate'

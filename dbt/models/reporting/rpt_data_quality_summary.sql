@@ -13,7 +13,7 @@ files as (
         rows_quarantined,
         rows_excluded,
         finished_at
-    from {{ source('ledger', 'files') }}
+    from {{ ref('stg_ledger__files') }}
     where status <> 'duplicate'
 ),
 

@@ -3,5 +3,5 @@ select
     hpo_id,
     hpo_name,
     is_obsolete,
-    release as hpo_release
-from {{ source('raw', 'ref_hpo_terms') }}
+    hpo_release
+from {{ ref('stg_code_systems__hpo_terms') }}

@@ -5,5 +5,5 @@ select
     description,
     chapter,
     block,
-    release as icd10_release
-from {{ source('raw', 'ref_icd10') }}
+    icd10_release
+from {{ ref('stg_code_systems__icd10_codes') }}

@@ -3,4 +3,4 @@ select
     opcs4_code,
     hes_code,
     title
-from {{ source('raw', 'ref_opcs4') }}
+from {{ ref('stg_code_systems__opcs4_codes') }}

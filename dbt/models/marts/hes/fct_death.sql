@@ -21,7 +21,7 @@ select
     icd.chapter as underlying_cause_chapter
 from deaths
 inner join participants on deaths.participant_pseudonym = participants.participant_pseudonym
-left join {{ source('raw', 'ref_icd10') }} as icd
+left join {{ ref('stg_code_systems__icd10_codes') }} as icd
     on
         deaths.underlying_cause_code = icd.hes_code
         or deaths.underlying_cause_code = replace(icd.icd10_code, '.', '')

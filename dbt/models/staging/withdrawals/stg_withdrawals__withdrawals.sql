@@ -3,7 +3,7 @@
 with
 
 newest as (
-    {{ newest_delivery(source('raw', 'withdrawals'), ['referral_id']) }}
+    {{ newest_delivery(source('withdrawals', 'withdrawals'), ['referral_id']) }}
 )
 
 select

@@ -7,7 +7,7 @@ tiers as (
         dense_rank() over (
             partition by family_id order by delivery_date desc, ledger_file_id desc
         ) as vcf_rank
-    from {{ source('raw', 'variant_tiers') }}
+    from {{ source('variants', 'tiers') }}
 ),
 
 withdrawn as (

@@ -2,7 +2,7 @@
 with
 
 newest as (
-    {{ newest_delivery(source('raw', 'hes_ae'), ['aekey']) }}
+    {{ newest_delivery(source('hes', 'ae'), ['aekey']) }}
 ),
 
 withdrawn as (

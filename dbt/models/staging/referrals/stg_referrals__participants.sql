@@ -3,7 +3,7 @@
 with
 
 newest as (
-    {{ newest_delivery(source('raw', 'referrals_participants'), ['referral_id']) }}
+    {{ newest_delivery(source('referrals', 'participants'), ['referral_id']) }}
 ),
 
 withdrawn as (

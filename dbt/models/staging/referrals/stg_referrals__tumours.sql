@@ -2,7 +2,7 @@
 with
 
 newest as (
-    {{ newest_delivery(source('raw', 'referrals_tumours'), ['tumour_id']) }}
+    {{ newest_delivery(source('referrals', 'tumours'), ['tumour_id']) }}
 )
 
 select

@@ -2,7 +2,7 @@
 with
 
 newest as (
-    {{ newest_delivery(source('raw', 'mortality_deaths'), ['participant_pseudonym']) }}
+    {{ newest_delivery(source('mortality', 'deaths'), ['participant_pseudonym']) }}
 ),
 
 withdrawn as (

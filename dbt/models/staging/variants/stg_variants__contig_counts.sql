@@ -10,8 +10,8 @@ counts as (
         ) as delivery_rank,
         summaries.file_name,
         summaries.family_id
-    from {{ source('raw', 'variant_contig_counts') }} as counts
-    inner join {{ source('raw', 'variant_summaries') }} as summaries
+    from {{ source('variants', 'contig_counts') }} as counts
+    inner join {{ source('variants', 'summaries') }} as summaries
         on counts.ledger_file_id = summaries.ledger_file_id
 )
 

@@ -2,7 +2,7 @@
 with
 
 newest as (
-    {{ newest_delivery(source('raw', 'sequencing_manifest'), ['platekey', 'file_name']) }}
+    {{ newest_delivery(source('sequencing', 'manifest'), ['platekey', 'file_name']) }}
 ),
 
 withdrawn as (

@@ -9,11 +9,11 @@ samples as (
             partition by platekey
             order by delivery_date desc, ledger_file_id desc
         ) as delivery_rank
-    from {{ source('raw', 'variant_sample_stats') }}
+    from {{ source('variants', 'sample_stats') }}
 ),
 
 files as (
-    select * from {{ source('raw', 'variant_summaries') }}
+    select * from {{ source('variants', 'summaries') }}
 ),
 
 withdrawn as (

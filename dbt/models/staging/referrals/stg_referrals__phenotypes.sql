@@ -2,7 +2,7 @@
 with
 
 newest as (
-    {{ newest_delivery(source('raw', 'referrals_phenotypes'), ['referral_id', 'hpo_id']) }}
+    {{ newest_delivery(source('referrals', 'phenotypes'), ['referral_id', 'hpo_id']) }}
 )
 
 select

@@ -11,7 +11,7 @@ ranked as (
         row_number() over (
             partition by panel_id, version order by delivery_date, ledger_file_id
         ) as delivery_rank
-    from {{ source('raw', 'panelapp_panels') }}
+    from {{ source('panelapp', 'panels') }}
 )
 
 select

@@ -2,7 +2,7 @@
 with
 
 newest as (
-    {{ newest_delivery(source('raw', 'results_exit_questionnaires'), ['family_id']) }}
+    {{ newest_delivery(source('results', 'exit_questionnaires'), ['family_id']) }}
 ),
 
 withdrawn as (

@@ -13,7 +13,7 @@ ranked as (
             partition by panel_id, panel_version, gene_symbol
             order by delivery_date, ledger_file_id
         ) as delivery_rank
-    from {{ source('raw', 'panelapp_genes') }}
+    from {{ source('panelapp', 'genes') }}
 )
 
 select

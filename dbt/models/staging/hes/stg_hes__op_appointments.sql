@@ -2,7 +2,7 @@
 with
 
 newest as (
-    {{ newest_delivery(source('raw', 'hes_op'), ['attendkey']) }}
+    {{ newest_delivery(source('hes', 'op'), ['attendkey']) }}
 ),
 
 withdrawn as (

@@ -3,7 +3,7 @@
 with
 
 newest as (
-    {{ newest_delivery(source('raw', 'hes_apc'), ['epikey']) }}
+    {{ newest_delivery(source('hes', 'apc'), ['epikey']) }}
 ),
 
 withdrawn as (

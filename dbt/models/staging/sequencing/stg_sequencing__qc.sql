@@ -2,7 +2,7 @@
 with
 
 newest as (
-    {{ newest_delivery(source('raw', 'sequencing_qc'), ['platekey']) }}
+    {{ newest_delivery(source('sequencing', 'qc'), ['platekey']) }}
 )
 
 select
