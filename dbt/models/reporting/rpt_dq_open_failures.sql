@@ -12,5 +12,5 @@ select
     last_validated_at,
     failing_since,
     last_passed_at
-from {{ ref('dq_expectation_status') }}
+from {{ ref('dim_dq_expectation') }}
 where not is_success

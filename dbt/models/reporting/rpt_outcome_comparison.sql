@@ -23,4 +23,4 @@ select
         when participants >= 8
             then round({{ publishable_rate('bed_days', 'person_years') }}, 3)
     end as bed_days_per_person_year
-from {{ ref('outcome_comparison') }}
+from {{ ref('fct_cohort_outcome_window') }}
