@@ -1,5 +1,3 @@
--- APC diagnoses in long form: one row per episode and diagnosis position (01 = primary),
--- with the ICD-10 description.
 with
 
 episodes as (

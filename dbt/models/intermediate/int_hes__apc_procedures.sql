@@ -1,5 +1,3 @@
--- APC procedures in long form: one row per episode and procedure position (01 = main),
--- with the OPCS-4 title.
 with
 
 episodes as (

@@ -1,5 +1,3 @@
--- Family structure with each member's germline platekey: the pedigree tiering and the
--- family dimension use. One row per participant.
 with
 
 participants as (

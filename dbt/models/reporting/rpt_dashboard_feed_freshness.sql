@@ -1,9 +1,3 @@
--- Freshness of each inbound feed, from the load ledger: the latest delivery folder loaded,
--- how far it lags the latest night, and how that delivery's files fared. Nights are dated
--- by the feeds whose folders carry a day (referrals, results, sequencing, panelapp,
--- withdrawals); HES and ONS deaths are monthly extracts dated by the month's last day, so
--- a monthly feed is current when its month reaches the night's month. Counts are
--- disclosure-controlled like every published count.
 with
 
 deliveries as (

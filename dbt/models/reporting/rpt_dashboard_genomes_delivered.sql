@@ -1,8 +1,3 @@
--- Genomes delivered, as a cube for the dashboard's filters (GMC, programme, disease group,
--- sample type, with 'ALL' where a filter is left open) by month of first delivery (null
--- month: all months). A genome is one platekey, counted in the month its first file
--- arrived, so re-deliveries do not count twice. Each cell is counted from unrounded rows,
--- then disclosure-controlled.
 with
 
 genomes as (

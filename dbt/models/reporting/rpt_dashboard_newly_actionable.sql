@@ -1,10 +1,3 @@
--- Variants that became reportable (Tier 1 or 2) because a PanelApp update promoted their
--- gene to green: the panel version that tiered them is the one in which the gene first
--- turned green, and it is not the panel's first version. These are the re-tiering finds a
--- programme manager follows up after each panel update. Counts only (no variant, gene or
--- family is named), as a cube for the dashboard's filters (GMC, programme, disease group,
--- with 'ALL' where a filter is left open) by night of the panel update (null: all
--- updates). Each cell is counted from unrounded rows, then disclosure-controlled.
 with
 
 panel_versions as (

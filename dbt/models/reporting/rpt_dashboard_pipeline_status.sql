@@ -1,8 +1,3 @@
--- One row: the state of the nightly pipeline as published. This table reaches `reporting`
--- only when the night's build passes its critical data-quality checks (loaders/promote.py),
--- so the night it describes IS the last successful night; `reporting_built_at` says when
--- that night's reporting layer was built. The night is the latest delivery date of the
--- per-night feeds (see rpt_dashboard_feed_freshness); counts are disclosure-controlled.
 with
 
 deliveries as (

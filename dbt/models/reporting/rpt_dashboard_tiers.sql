@@ -1,8 +1,3 @@
--- Tier distribution as a cube for the dashboard's filters: tiered variants and families
--- with at least one variant of each tier, for every combination of GMC, programme and
--- disease group ('ALL' where a filter is left open). Each cell is counted from unrounded
--- rows, then disclosure-controlled (a family is counted once per tier however many of its
--- variants fall in it).
 with
 
 tiers as (

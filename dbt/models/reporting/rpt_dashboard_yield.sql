@@ -1,8 +1,3 @@
--- Diagnostic yield as a cube for the dashboard's filters: families with a recorded result
--- and those solved or partially solved, for every combination of GMC, programme and
--- disease group ('ALL' where a filter is left open). rpt_diagnostic_yield has no roll-up
--- over programme or disease group, and rolled-up cells cannot be rebuilt from its rounded,
--- suppressed counts; here each cell is counted from unrounded rows, then controlled.
 with
 
 outcomes as (

@@ -1,5 +1,3 @@
--- Dashboard: per checkpoint run and stage, expectations and failures by Kahn category and
--- severity. Counts of expectations (not of people), so no disclosure control applies.
 select
     run_id,
     stage,

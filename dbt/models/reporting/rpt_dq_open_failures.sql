@@ -1,5 +1,3 @@
--- Dashboard: expectations failing as of their latest validation, critical first, with the
--- observed value and since when they fail. Holds no identifiers (dq results never do).
 select
     stage,
     suite,

@@ -1,7 +1,3 @@
--- Hospital use per person-year in the two years before and after the result, solved vs
--- not solved, by programme and disease group. A rate is published only where at least 8
--- participants underlie it and its numerator is not a suppressed count (1-7), so that
--- rate x person-years cannot give a suppressed count back.
 select
     programme,
     disease_group,

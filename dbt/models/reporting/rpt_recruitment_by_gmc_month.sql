@@ -1,5 +1,3 @@
--- Participants recruited per GMC, programme and month of referral, disclosure-controlled.
--- Rows with gmc_code 'ALL' are programme totals computed from unrounded counts.
 with
 
 recruitment as (

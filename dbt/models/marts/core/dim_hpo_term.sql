@@ -1,4 +1,3 @@
--- HPO terms of the loaded release, with how many participants carry each (observed).
 select
     hpo_id,
     hpo_name,

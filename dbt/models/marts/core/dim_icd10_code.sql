@@ -1,4 +1,3 @@
--- ICD-10 (WHO 2019) categories and subcategories, with the HES 4-character form.
 select
     icd10_code,
     hes_code,

@@ -1,7 +1,3 @@
--- The longitudinal spine: one row per event in a participant's life in the programme
--- (referral, sample delivered, tiering, result reported, each admission, outpatient
--- appointment and A&E attendance, death), ordered, with days since referral and since the
--- family's result.
 with
 
 participants as (

@@ -1,10 +1,3 @@
--- One row per referred participant with the milestones of the pathway: referral →
--- sequencing delivered → first tiering (the report's content) → result recorded by the GMC's
--- MDT (exit questionnaire), and the days between them.
--- Genomes in the warehouse's first sequencing delivery are the historic backlog: their
--- delivery date is when the warehouse received them, not when they were sequenced, so the
--- stage turnarounds through sequencing and report are left null for them (referral to
--- result, two real dates, is always given).
 with
 
 participants as (

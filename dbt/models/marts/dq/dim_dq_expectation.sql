@@ -1,5 +1,3 @@
--- One row per expectation (as last validated): its latest outcome, when it last passed,
--- and since when it has been failing, so a drift's first night is visible.
 with
 
 results as (

@@ -1,6 +1,3 @@
--- Every expectation result with its checkpoint run, flagged when it belongs to the latest
--- run of its stage (what the dashboard's "now" view shows) and with the date it was
--- validated, so history can be charted by night.
 with
 
 runs as (

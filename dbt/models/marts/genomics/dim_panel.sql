@@ -1,5 +1,3 @@
--- PanelApp panels, one row per (panel, version), with gene counts by confidence and
--- whether the version is the latest delivered.
 with
 
 panels as (

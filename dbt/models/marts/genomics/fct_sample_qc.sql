@@ -1,4 +1,3 @@
--- Sequencing QC per sample (platekey), with the participant and sample type.
 with
 
 qc as (

@@ -10,11 +10,6 @@
         ]
     )
 }}
--- One row per family variant with its reported (highest) tier, the panel and version that
--- gave it, the gene's mode of inheritance and the segregation seen in the family.
--- Incremental: a run re-merges every variant of the families tiered (or re-tiered against
--- a newer panel) since the last run; the post-hook drops variants that left the model
--- (withdrawn families, superseded VCFs), so an incremental build equals a full refresh.
 with
 
 tiered as (

@@ -10,8 +10,6 @@
         ]
     )
 }}
--- Per-sample variant summary (bcftools stats definitions) with derived ratios analysts use
--- for QC: Ti/Tv and het/hom-alt. Incremental by platekey (newest VCF per sample wins).
 select
     platekey,
     referral_id,

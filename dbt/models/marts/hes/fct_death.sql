@@ -1,4 +1,3 @@
--- Deaths (ONS) of participants, with the underlying cause described.
 with
 
 deaths as (

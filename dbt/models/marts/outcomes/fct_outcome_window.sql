@@ -1,7 +1,3 @@
--- Hospital use of each proband with a recorded result, in windows around the result date:
--- fixed two-year windows before and after (for rates per person-year) and the whole
--- observed history before and after. Follow-up after the result ends at death or at the
--- end of HES coverage (the newest HES episode date delivered), whichever is first.
 with
 
 probands as (

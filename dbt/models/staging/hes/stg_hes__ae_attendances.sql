@@ -1,12 +1,15 @@
--- HES A&E, one row per attendance: newest delivery of each AEKEY.
 with
 
-newest as (
-    {{ newest_delivery(source('hes', 'ae'), ['aekey']) }}
+source as (
+    select * from {{ source('hes', 'ae') }}
 ),
 
 withdrawn as (
     {{ withdrawn_no_further_use() }}
+),
+
+newest as (
+    {{ newest_delivery('source', ['aekey']) }}
 )
 
 select

@@ -1,13 +1,15 @@
--- HES admitted patient care, one row per episode: newest delivery of each EPIKEY (monthly
--- year-to-date re-deliveries revise earlier rows).
 with
 
-newest as (
-    {{ newest_delivery(source('hes', 'apc'), ['epikey']) }}
+source as (
+    select * from {{ source('hes', 'apc') }}
 ),
 
 withdrawn as (
     {{ withdrawn_no_further_use() }}
+),
+
+newest as (
+    {{ newest_delivery('source', ['epikey']) }}
 )
 
 select

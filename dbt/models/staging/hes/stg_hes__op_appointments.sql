@@ -1,12 +1,15 @@
--- HES outpatients, one row per appointment: newest delivery of each ATTENDKEY.
 with
 
-newest as (
-    {{ newest_delivery(source('hes', 'op'), ['attendkey']) }}
+source as (
+    select * from {{ source('hes', 'op') }}
 ),
 
 withdrawn as (
     {{ withdrawn_no_further_use() }}
+),
+
+newest as (
+    {{ newest_delivery('source', ['attendkey']) }}
 )
 
 select

@@ -1,12 +1,15 @@
--- ONS deaths, one row per participant: the newest registration delivered.
 with
 
-newest as (
-    {{ newest_delivery(source('mortality', 'deaths'), ['participant_pseudonym']) }}
+source as (
+    select * from {{ source('mortality', 'deaths') }}
 ),
 
 withdrawn as (
     {{ withdrawn_no_further_use() }}
+),
+
+newest as (
+    {{ newest_delivery('source', ['participant_pseudonym']) }}
 )
 
 select

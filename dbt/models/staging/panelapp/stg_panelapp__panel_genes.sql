@@ -1,5 +1,8 @@
--- Genes of each PanelApp panel version with their confidence and mode of inheritance.
 with
+
+source as (
+    select * from {{ source('panelapp', 'genes') }}
+),
 
 ranked as (
     select
@@ -13,7 +16,7 @@ ranked as (
             partition by panel_id, panel_version, gene_symbol
             order by delivery_date, ledger_file_id
         ) as delivery_rank
-    from {{ source('panelapp', 'genes') }}
+    from source
 )
 
 select

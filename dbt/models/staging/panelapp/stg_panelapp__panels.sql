@@ -1,5 +1,8 @@
--- PanelApp panel versions: one row per (panel_id, version), as first delivered.
 with
+
+source as (
+    select * from {{ source('panelapp', 'panels') }}
+),
 
 ranked as (
     select
@@ -11,7 +14,7 @@ ranked as (
         row_number() over (
             partition by panel_id, version order by delivery_date, ledger_file_id
         ) as delivery_rank
-    from {{ source('panelapp', 'panels') }}
+    from source
 )
 
 select

@@ -1,13 +1,15 @@
--- One row per referred participant: the newest delivery of each referral_id, consented,
--- not withdrawn with no_further_use.
 with
 
-newest as (
-    {{ newest_delivery(source('referrals', 'participants'), ['referral_id']) }}
+source as (
+    select * from {{ source('referrals', 'participants') }}
 ),
 
 withdrawn as (
     {{ withdrawn_no_further_use() }}
+),
+
+newest as (
+    {{ newest_delivery('source', ['referral_id']) }}
 )
 
 select

@@ -1,8 +1,15 @@
--- HPO terms per participant: newest delivery of each (referral_id, hpo_id).
 with
 
+source as (
+    select * from {{ source('referrals', 'phenotypes') }}
+),
+
+participants as (
+    select * from {{ ref('stg_referrals__participants') }}
+),
+
 newest as (
-    {{ newest_delivery(source('referrals', 'phenotypes'), ['referral_id', 'hpo_id']) }}
+    {{ newest_delivery('source', ['referral_id', 'hpo_id']) }}
 )
 
 select
@@ -12,5 +19,4 @@ select
     newest.recorded_date,
     newest.delivery_date
 from newest
-inner join {{ ref('stg_referrals__participants') }} as participants
-    on newest.referral_id = participants.referral_id
+inner join participants on newest.referral_id = participants.referral_id

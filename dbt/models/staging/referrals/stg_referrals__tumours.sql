@@ -1,8 +1,15 @@
--- Tumours of cancer participants: newest delivery of each tumour_id.
 with
 
+source as (
+    select * from {{ source('referrals', 'tumours') }}
+),
+
+participants as (
+    select * from {{ ref('stg_referrals__participants') }}
+),
+
 newest as (
-    {{ newest_delivery(source('referrals', 'tumours'), ['tumour_id']) }}
+    {{ newest_delivery('source', ['tumour_id']) }}
 )
 
 select
@@ -14,5 +21,4 @@ select
     newest.germline_sample_platekey,
     newest.delivery_date
 from newest
-inner join {{ ref('stg_referrals__participants') }} as participants
-    on newest.referral_id = participants.referral_id
+inner join participants on newest.referral_id = participants.referral_id

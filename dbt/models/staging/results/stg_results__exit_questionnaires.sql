@@ -1,12 +1,15 @@
--- The GMC's recorded outcome per family: newest delivery of each family_id.
 with
 
-newest as (
-    {{ newest_delivery(source('results', 'exit_questionnaires'), ['family_id']) }}
+source as (
+    select * from {{ source('results', 'exit_questionnaires') }}
 ),
 
 withdrawn as (
     {{ withdrawn_no_further_use() }}
+),
+
+newest as (
+    {{ newest_delivery('source', ['family_id']) }}
 )
 
 select

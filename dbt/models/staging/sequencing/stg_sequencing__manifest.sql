@@ -1,12 +1,15 @@
--- Files delivered by the sequencing provider: newest delivery of each (platekey, file_name).
 with
 
-newest as (
-    {{ newest_delivery(source('sequencing', 'manifest'), ['platekey', 'file_name']) }}
+source as (
+    select * from {{ source('sequencing', 'manifest') }}
 ),
 
 withdrawn as (
     {{ withdrawn_no_further_use() }}
+),
+
+newest as (
+    {{ newest_delivery('source', ['platekey', 'file_name']) }}
 )
 
 select

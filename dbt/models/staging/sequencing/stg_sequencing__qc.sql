@@ -1,8 +1,15 @@
--- Sample QC per platekey: newest delivery wins.
 with
 
+source as (
+    select * from {{ source('sequencing', 'qc') }}
+),
+
+manifest as (
+    select * from {{ ref('stg_sequencing__manifest') }}
+),
+
 newest as (
-    {{ newest_delivery(source('sequencing', 'qc'), ['platekey']) }}
+    {{ newest_delivery('source', ['platekey']) }}
 )
 
 select
@@ -17,6 +24,4 @@ select
     reads_mapped_pct,
     delivery_date
 from newest
-where platekey in (
-        select manifest.platekey from {{ ref('stg_sequencing__manifest') }} as manifest
-    )
+where platekey in (select manifest.platekey from manifest)

@@ -1,18 +1,24 @@
--- Records, SNVs and indels per contig of each VCF (newest VCF per file name wins).
 with
 
-counts as (
+contig_counts as (
+    select * from {{ source('variants', 'contig_counts') }}
+),
+
+summaries as (
+    select * from {{ source('variants', 'summaries') }}
+),
+
+ranked as (
     select
-        counts.*,
+        contig_counts.*,
         dense_rank() over (
             partition by summaries.file_name
-            order by counts.delivery_date desc, counts.ledger_file_id desc
+            order by contig_counts.delivery_date desc, contig_counts.ledger_file_id desc
         ) as delivery_rank,
         summaries.file_name,
         summaries.family_id
-    from {{ source('variants', 'contig_counts') }} as counts
-    inner join {{ source('variants', 'summaries') }} as summaries
-        on counts.ledger_file_id = summaries.ledger_file_id
+    from contig_counts
+    inner join summaries on contig_counts.ledger_file_id = summaries.ledger_file_id
 )
 
 select
@@ -23,5 +29,5 @@ select
     snvs,
     indels,
     delivery_date
-from counts
+from ranked
 where delivery_rank = 1

@@ -1,15 +1,7 @@
--- Per-sample variant statistics (bcftools PSC definitions) of the newest VCF per platekey,
--- with the file-level figures of that VCF.
 with
 
-samples as (
-    select
-        *,
-        row_number() over (
-            partition by platekey
-            order by delivery_date desc, ledger_file_id desc
-        ) as delivery_rank
-    from {{ source('variants', 'sample_stats') }}
+sample_stats as (
+    select * from {{ source('variants', 'sample_stats') }}
 ),
 
 files as (
@@ -18,6 +10,16 @@ files as (
 
 withdrawn as (
     {{ withdrawn_no_further_use() }}
+),
+
+samples as (
+    select
+        *,
+        row_number() over (
+            partition by platekey
+            order by delivery_date desc, ledger_file_id desc
+        ) as delivery_rank
+    from sample_stats
 )
 
 select

@@ -1,5 +1,12 @@
--- Tiered variants: every (family, variant, panel version) tiering, newest VCF per family.
 with
+
+source as (
+    select * from {{ source('variants', 'tiers') }}
+),
+
+withdrawn as (
+    {{ withdrawn_no_further_use() }}
+),
 
 tiers as (
     select
@@ -7,11 +14,7 @@ tiers as (
         dense_rank() over (
             partition by family_id order by delivery_date desc, ledger_file_id desc
         ) as vcf_rank
-    from {{ source('variants', 'tiers') }}
-),
-
-withdrawn as (
-    {{ withdrawn_no_further_use() }}
+    from source
 )
 
 select

@@ -1,9 +1,11 @@
--- Consent withdrawals: the newest per referral (a participant can move from
--- no_further_contact to no_further_use).
 with
 
+source as (
+    select * from {{ source('withdrawals', 'withdrawals') }}
+),
+
 newest as (
-    {{ newest_delivery(source('withdrawals', 'withdrawals'), ['referral_id']) }}
+    {{ newest_delivery('source', ['referral_id']) }}
 )
 
 select
