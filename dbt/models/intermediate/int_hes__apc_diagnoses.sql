@@ -4,6 +4,10 @@ episodes as (
     select * from {{ ref('stg_hes__apc_episodes') }}
 ),
 
+icd10_codes as (
+    select * from {{ ref('stg_code_systems__icd10_codes') }}
+),
+
 unpivoted as (
     {%- for i in range(1, 21) %}
         select
@@ -27,5 +31,5 @@ select
     icd.description as icd10_description,
     icd.chapter as icd10_chapter
 from unpivoted
-left join {{ ref('stg_code_systems__icd10_codes') }} as icd
+left join icd10_codes as icd
     on unpivoted.hes_icd10_code = icd.hes_code

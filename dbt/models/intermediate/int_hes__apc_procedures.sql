@@ -4,6 +4,10 @@ episodes as (
     select * from {{ ref('stg_hes__apc_episodes') }}
 ),
 
+opcs4_codes as (
+    select * from {{ ref('stg_code_systems__opcs4_codes') }}
+),
+
 unpivoted as (
     {%- for i in range(1, 25) %}
         select
@@ -26,5 +30,5 @@ select
     opcs.opcs4_code,
     opcs.title as opcs4_title
 from unpivoted
-left join {{ ref('stg_code_systems__opcs4_codes') }} as opcs
+left join opcs4_codes as opcs
     on unpivoted.hes_opcs4_code = opcs.hes_code

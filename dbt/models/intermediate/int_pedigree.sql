@@ -4,12 +4,16 @@ participants as (
     select * from {{ ref('stg_referrals__participants') }}
 ),
 
+manifest as (
+    select * from {{ ref('stg_sequencing__manifest') }}
+),
+
 germline as (
     select
         referral_id,
         min(platekey) as germline_platekey,
         min(sequencing_delivery_date) as germline_delivered_date
-    from {{ ref('stg_sequencing__manifest') }}
+    from manifest
     where sample_type = 'germline'
     group by referral_id
 )

@@ -1,12 +1,20 @@
 with
 
+manifest as (
+    select * from {{ ref('stg_sequencing__manifest') }}
+),
+
+participants as (
+    select * from {{ ref('dim_participant') }}
+),
+
 genomes as (
     select
         platekey,
         referral_id,
         min(sample_type) as sample_type,
         min(sequencing_delivery_date) as first_delivered_date
-    from {{ ref('stg_sequencing__manifest') }}
+    from manifest
     group by platekey, referral_id
 ),
 
@@ -18,7 +26,7 @@ joined as (
         genomes.sample_type,
         date_trunc('month', genomes.first_delivered_date)::date as delivery_month
     from genomes
-    inner join {{ ref('dim_participant') }} as participant
+    inner join participants as participant
         on genomes.referral_id = participant.referral_id
 ),
 

@@ -9,6 +9,10 @@ deliveries as (
     where not is_monthly_extract
 ),
 
+files as (
+    select * from {{ ref('stg_ledger__files') }}
+),
+
 night as (
     select max(delivery_date) as night_date from deliveries
 ),
@@ -22,7 +26,7 @@ night_files as (
         coalesce(sum(ledger_file.rows_delivered), 0) as rows_delivered,
         coalesce(sum(ledger_file.rows_quarantined), 0) as rows_quarantined,
         max(ledger_file.finished_at) as last_loaded_at
-    from {{ ref('stg_ledger__files') }} as ledger_file
+    from files as ledger_file
     inner join deliveries on ledger_file.delivery_id = deliveries.delivery_id
     cross join night
     where deliveries.delivery_date = night.night_date and ledger_file.status <> 'duplicate'

@@ -1,5 +1,13 @@
 with
 
+tiered_variants as (
+    select * from {{ ref('fct_tiered_variant') }}
+),
+
+families as (
+    select * from {{ ref('dim_family') }}
+),
+
 tiers as (
     select
         variant.family_id,
@@ -7,8 +15,8 @@ tiers as (
         fam.gmc_code,
         fam.programme,
         fam.disease_group
-    from {{ ref('fct_tiered_variant') }} as variant
-    inner join {{ ref('dim_family') }} as fam on variant.family_id = fam.family_id
+    from tiered_variants as variant
+    inner join families as fam on variant.family_id = fam.family_id
 ),
 
 counted as (

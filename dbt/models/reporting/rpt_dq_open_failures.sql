@@ -1,3 +1,9 @@
+with
+
+expectations as (
+    select * from {{ ref('dim_dq_expectation') }}
+)
+
 select
     stage,
     suite,
@@ -10,5 +16,5 @@ select
     last_validated_at,
     failing_since,
     last_passed_at
-from {{ ref('dim_dq_expectation') }}
+from expectations
 where not is_success

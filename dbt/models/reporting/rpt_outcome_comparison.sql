@@ -1,3 +1,9 @@
+with
+
+cohort_windows as (
+    select * from {{ ref('fct_cohort_outcome_window') }}
+)
+
 select
     programme,
     disease_group,
@@ -19,4 +25,4 @@ select
         when participants >= 8
             then round({{ publishable_rate('bed_days', 'person_years') }}, 3)
     end as bed_days_per_person_year
-from {{ ref('fct_cohort_outcome_window') }}
+from cohort_windows

@@ -1,5 +1,11 @@
+with
+
+gmc_codes as (
+    select * from {{ ref('gmc_codes') }}
+)
+
 select
     gmc_code,
     gmc_name,
     lead_trust
-from {{ ref('gmc_codes') }}
+from gmc_codes

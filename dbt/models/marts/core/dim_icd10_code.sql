@@ -1,3 +1,9 @@
+with
+
+icd10_codes as (
+    select * from {{ ref('stg_code_systems__icd10_codes') }}
+)
+
 select
     icd10_code,
     hes_code,
@@ -5,4 +11,4 @@ select
     chapter,
     block,
     icd10_release
-from {{ ref('stg_code_systems__icd10_codes') }}
+from icd10_codes

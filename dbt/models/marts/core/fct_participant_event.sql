@@ -12,6 +12,39 @@ results as (
     from {{ ref('stg_results__exit_questionnaires') }}
 ),
 
+manifest as (
+    select * from {{ ref('stg_sequencing__manifest') }}
+),
+
+highest_tiers as (
+    select * from {{ ref('int_variants__highest_tier') }}
+),
+
+admission_spells as (
+    select * from {{ ref('fct_admission_spell') }}
+),
+
+outpatient_appointments as (
+    select * from {{ ref('fct_outpatient_appointment') }}
+),
+
+ae_attendances as (
+    select * from {{ ref('fct_ae_attendance') }}
+),
+
+deaths as (
+    select * from {{ ref('fct_death') }}
+),
+
+samples as (
+    select distinct
+        referral_id,
+        platekey,
+        sample_type,
+        sequencing_delivery_date
+    from manifest
+),
+
 events as (
     select
         referral_id,
@@ -29,14 +62,7 @@ events as (
         'sample_delivered' as event_type,
         sample_type || ' ' || platekey as event_detail,
         platekey as source_key
-    from (
-        select distinct
-            referral_id,
-            platekey,
-            sample_type,
-            sequencing_delivery_date
-        from {{ ref('stg_sequencing__manifest') }}
-    ) as samples
+    from samples
 
     union all
 
@@ -46,7 +72,7 @@ events as (
         'tiering' as event_type,
         'tier ' || min(tier)::text || ' best; ' || count(*)::text || ' variants' as event_detail,
         family_id || ':' || tiered_date::text as source_key
-    from {{ ref('int_variants__highest_tier') }}
+    from highest_tiers
     group by proband_referral_id, family_id, tiered_date
 
     union all
@@ -69,7 +95,7 @@ events as (
         case when is_emergency then 'emergency' else 'non-emergency' end
         || coalesce(' ' || primary_diagnosis_code, '') as event_detail,
         spell_key as source_key
-    from {{ ref('fct_admission_spell') }}
+    from admission_spells
 
     union all
 
@@ -79,7 +105,7 @@ events as (
         'outpatient_appointment' as event_type,
         coalesce(treatment_specialty_code, '') as event_detail,
         appointment_key as source_key
-    from {{ ref('fct_outpatient_appointment') }}
+    from outpatient_appointments
 
     union all
 
@@ -89,7 +115,7 @@ events as (
         'ae_attendance' as event_type,
         coalesce(primary_diagnosis_code, '') as event_detail,
         attendance_key as source_key
-    from {{ ref('fct_ae_attendance') }}
+    from ae_attendances
 
     union all
 
@@ -99,7 +125,7 @@ events as (
         'death' as event_type,
         coalesce(underlying_cause_code, '') as event_detail,
         referral_id as source_key
-    from {{ ref('fct_death') }}
+    from deaths
 )
 
 select

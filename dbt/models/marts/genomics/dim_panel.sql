@@ -4,6 +4,10 @@ panels as (
     select * from {{ ref('stg_panelapp__panels') }}
 ),
 
+panel_genes as (
+    select * from {{ ref('stg_panelapp__panel_genes') }}
+),
+
 genes as (
     select
         panel_id,
@@ -11,7 +15,7 @@ genes as (
         count(*) filter (where confidence_colour = 'green') as green_genes,
         count(*) filter (where confidence_colour = 'amber') as amber_genes,
         count(*) filter (where confidence_colour = 'red') as red_genes
-    from {{ ref('stg_panelapp__panel_genes') }}
+    from panel_genes
     group by panel_id, panel_version
 )
 

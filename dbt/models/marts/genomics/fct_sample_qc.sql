@@ -4,6 +4,10 @@ qc as (
     select * from {{ ref('stg_sequencing__qc') }}
 ),
 
+manifest as (
+    select * from {{ ref('stg_sequencing__manifest') }}
+),
+
 samples as (
     select distinct
         platekey,
@@ -11,7 +15,7 @@ samples as (
         family_id,
         sample_type,
         sequencing_delivery_date
-    from {{ ref('stg_sequencing__manifest') }}
+    from manifest
 )
 
 select

@@ -12,14 +12,18 @@
 }}
 with
 
-tiered as (
+highest_tiers as (
     select * from {{ ref('int_variants__highest_tier') }}
+),
+
+tiered as (
+    select * from highest_tiers
     {% if is_incremental() %}
         -- whole families with anything tiered since the last run (new genomes, or a
         -- re-tier against a newer panel version, which dates the tier by the panel)
         where family_id in (
                 select recent.family_id
-                from {{ ref('int_variants__highest_tier') }} as recent
+                from highest_tiers as recent
                 where recent.tiered_date
                     >= (select max(already_built.tiered_date) from {{ this }} as already_built)
             )

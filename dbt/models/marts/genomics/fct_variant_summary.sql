@@ -10,6 +10,17 @@
         ]
     )
 }}
+with
+
+sample_stats as (
+    select * from {{ ref('stg_variants__sample_stats') }}
+    {% if is_incremental() %}
+        where delivery_date >= (
+                select max(already_built.sequencing_delivery_date) from {{ this }} as already_built
+            )
+    {% endif %}
+)
+
 select
     platekey,
     referral_id,
@@ -32,9 +43,4 @@ select
     file_records,
     file_ts_tv,
     delivery_date as sequencing_delivery_date
-from {{ ref('stg_variants__sample_stats') }}
-{% if is_incremental() %}
-    where delivery_date >= (
-            select max(already_built.sequencing_delivery_date) from {{ this }} as already_built
-        )
-{% endif %}
+from sample_stats
