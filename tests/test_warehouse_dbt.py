@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from support.warehouse_build import BuiltWarehouse, build, load_and_tier, simula
 
 from quality.expectations.marts import is_published_count
 from warehouse import db
+from warehouse.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -166,6 +168,38 @@ def test_no_reporting_count_between_one_and_seven(warehouse: BuiltWarehouse) -> 
                 f'select count(*) from reporting."{table}" where "{column}" between 1 and 7'
             ).fetchone()
             assert bad == 0, f"reporting.{table}.{column} holds a count from 1 to 7"
+
+
+def test_every_model_documents_exactly_the_columns_it_builds(
+    warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    """Each model's (and the snapshot's and seed's) yml lists every column of the relation
+    the build made, in its order, each with a description: a column added to the SQL and not
+    to the docs, or documented but gone, fails here."""
+    run_dbt(["parse", "--quiet"], warehouse.url, target_path=tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    nodes = [
+        n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "snapshot", "seed")
+    ]
+    assert len(nodes) > 60
+    mismatched = {}
+    with psycopg.connect(warehouse.url) as conn:
+        for node in nodes:
+            # reporting models are built into reporting_build, then promoted into reporting
+            schema = "reporting" if node["schema"] == "reporting_build" else node["schema"]
+            built = [
+                c
+                for (c,) in conn.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = %s and table_name = %s order by ordinal_position",
+                    (schema, node["alias"]),
+                )
+            ]
+            documented = list(node["columns"])
+            undescribed = [c for c, v in node["columns"].items() if not v["description"].strip()]
+            if not built or built != documented or undescribed or not node["description"].strip():
+                mismatched[node["name"]] = {"built": built, "documented": documented}
+    assert mismatched == {}
 
 
 INCREMENTAL_TABLES = ("fct_hospital_episode", "fct_tiered_variant", "fct_variant_summary")

@@ -428,7 +428,8 @@ def test_rebuild_keeps_them_out_and_flags_no_further_contact(world: World) -> No
     )
     assert flag == [(True,)]
     eligible = {
-        r[0] for r in _q(world.url, "select referral_id from marts.recontact_eligible_participants")
+        r[0]
+        for r in _q(world.url, "select referral_id from marts.dim_recontact_eligible_participant")
     }
     assert contact not in eligible
     assert len(eligible) > PARTICIPANTS // 2

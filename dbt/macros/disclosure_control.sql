@@ -1,5 +1,5 @@
 {#- Statistical disclosure control (domain.md, NHS England HES rule), the SQL twin of
-    loaders/disclosure.py: 0 stays 0; 1-7 suppressed (NULL, shown as `*`); 8 and above
+    governance/disclosure.py: 0 stays 0; 1-7 suppressed (NULL, shown as `*`); 8 and above
     rounded to the nearest 5. Apply to totals only after summing the unrounded values. -#}
 {% macro disclosure_control(count_expr) -%}
     case

@@ -4,6 +4,6 @@
     select
         referral_id,
         participant_pseudonym
-    from {{ source('raw', 'withdrawals') }}
+    from {{ source('withdrawals', 'withdrawals') }}
     where withdrawal_option = 'no_further_use'
 {%- endmacro %}

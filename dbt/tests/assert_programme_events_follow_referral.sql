@@ -11,7 +11,7 @@ select
     timeline.event_type,
     timeline.event_date,
     timeline.days_since_referral
-from {{ ref('participant_timeline') }} as timeline
+from {{ ref('fct_participant_event') }} as timeline
 inner join {{ ref('dim_participant') }} as participant
     on timeline.referral_id = participant.referral_id
 where

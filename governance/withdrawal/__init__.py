@@ -30,7 +30,7 @@ The register of withdrawn pseudonyms (raw.withdrawals, audit.withdrawals) remain
 lets the loaders refuse a later re-delivery (quarantine reason withdrawn_participant).
 
 `no_further_contact` keeps the data; the participant is flagged (dim_participant.
-is_no_further_contact) and left out of marts.recontact_eligible_participants. Applying it
+is_no_further_contact) and left out of marts.dim_recontact_eligible_participant. Applying it
 writes its audit row only.
 """
 

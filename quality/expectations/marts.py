@@ -104,7 +104,7 @@ def build(reporting_integer_columns: dict[str, list[str]]) -> list[AssetSuite]:
     )
     out.append(tv)
 
-    tl = AssetSuite("marts.participant_timeline", table="marts.participant_timeline")
+    tl = AssetSuite("marts.fct_participant_event", table="marts.fct_participant_event")
     tl.add("events_in_date_order", "plausibility", "critical", gxe.UnexpectedRowsExpectation,
            **rows("select referral_id, event_sequence from (select referral_id, "
                   "event_sequence, event_date, lag(event_date) over (partition by referral_id "

@@ -1,8 +1,3 @@
--- Admission spells built from episodes. A spell is the continuous stay of one participant
--- at one provider from one admission date (HES: episodes share ADMIDATE within a spell;
--- EPIORDER = 1 is the first episode, which carries the admission method). Bed days are
--- discharge date minus admission date (0 for day cases); an undischarged spell ends at its
--- last episode end.
 with
 
 episodes as (

@@ -1,9 +1,11 @@
--- APC diagnoses in long form: one row per episode and diagnosis position (01 = primary),
--- with the ICD-10 description.
 with
 
 episodes as (
     select * from {{ ref('stg_hes__apc_episodes') }}
+),
+
+icd10_codes as (
+    select * from {{ ref('stg_code_systems__icd10_codes') }}
 ),
 
 unpivoted as (
@@ -29,5 +31,5 @@ select
     icd.description as icd10_description,
     icd.chapter as icd10_chapter
 from unpivoted
-left join {{ source('raw', 'ref_icd10') }} as icd
+left join icd10_codes as icd
     on unpivoted.hes_icd10_code = icd.hes_code

@@ -1,9 +1,11 @@
--- APC procedures in long form: one row per episode and procedure position (01 = main),
--- with the OPCS-4 title.
 with
 
 episodes as (
     select * from {{ ref('stg_hes__apc_episodes') }}
+),
+
+opcs4_codes as (
+    select * from {{ ref('stg_code_systems__opcs4_codes') }}
 ),
 
 unpivoted as (
@@ -28,5 +30,5 @@ select
     opcs.opcs4_code,
     opcs.title as opcs4_title
 from unpivoted
-left join {{ source('raw', 'ref_opcs4') }} as opcs
+left join opcs4_codes as opcs
     on unpivoted.hes_opcs4_code = opcs.hes_code

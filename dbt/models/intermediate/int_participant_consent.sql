@@ -1,6 +1,3 @@
--- Current consent state per participant, the source of the consent-history snapshot:
--- consented, or consented but flagged no_further_contact. (no_further_use participants are
--- removed from every layer, so they never reach this model.)
 with
 
 participants as (

@@ -1,9 +1,11 @@
--- Family structure with each member's germline platekey: the pedigree tiering and the
--- family dimension use. One row per participant.
 with
 
 participants as (
     select * from {{ ref('stg_referrals__participants') }}
+),
+
+manifest as (
+    select * from {{ ref('stg_sequencing__manifest') }}
 ),
 
 germline as (
@@ -11,7 +13,7 @@ germline as (
         referral_id,
         min(platekey) as germline_platekey,
         min(sequencing_delivery_date) as germline_delivered_date
-    from {{ ref('stg_sequencing__manifest') }}
+    from manifest
     where sample_type = 'germline'
     group by referral_id
 )

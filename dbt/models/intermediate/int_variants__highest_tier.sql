@@ -1,5 +1,3 @@
--- The reported tier of each family variant: the highest (lowest number) across the panels
--- and modes it is tiered under, taking each panel at its latest tiered version.
 with
 
 tiers as (

@@ -1,9 +1,3 @@
--- Freshness of each inbound feed, from the load ledger: the latest delivery folder loaded,
--- how far it lags the latest night, and how that delivery's files fared. Nights are dated
--- by the feeds whose folders carry a day (referrals, results, sequencing, panelapp,
--- withdrawals); HES and ONS deaths are monthly extracts dated by the month's last day, so
--- a monthly feed is current when its month reaches the night's month. Counts are
--- disclosure-controlled like every published count.
 with
 
 deliveries as (
@@ -11,8 +5,8 @@ deliveries as (
         delivery_id,
         feed,
         delivery_date,
-        feed in ('hes', 'mortality') as is_monthly
-    from {{ source('ledger', 'deliveries') }}
+        is_monthly_extract as is_monthly
+    from {{ ref('stg_ledger__deliveries') }}
 ),
 
 files as (
@@ -22,7 +16,7 @@ files as (
         rows_delivered,
         rows_quarantined,
         finished_at
-    from {{ source('ledger', 'files') }}
+    from {{ ref('stg_ledger__files') }}
     where status <> 'duplicate'
 ),
 

@@ -1,9 +1,12 @@
--- Genomes delivered, as a cube for the dashboard's filters (GMC, programme, disease group,
--- sample type, with 'ALL' where a filter is left open) by month of first delivery (null
--- month: all months). A genome is one platekey, counted in the month its first file
--- arrived, so re-deliveries do not count twice. Each cell is counted from unrounded rows,
--- then disclosure-controlled.
 with
+
+manifest as (
+    select * from {{ ref('stg_sequencing__manifest') }}
+),
+
+participants as (
+    select * from {{ ref('dim_participant') }}
+),
 
 genomes as (
     select
@@ -11,7 +14,7 @@ genomes as (
         referral_id,
         min(sample_type) as sample_type,
         min(sequencing_delivery_date) as first_delivered_date
-    from {{ ref('stg_sequencing__manifest') }}
+    from manifest
     group by platekey, referral_id
 ),
 
@@ -23,7 +26,7 @@ joined as (
         genomes.sample_type,
         date_trunc('month', genomes.first_delivered_date)::date as delivery_month
     from genomes
-    inner join {{ ref('dim_participant') }} as participant
+    inner join participants as participant
         on genomes.referral_id = participant.referral_id
 ),
 

@@ -1,11 +1,20 @@
--- Variants that became reportable (Tier 1 or 2) because a PanelApp update promoted their
--- gene to green: the panel version that tiered them is the one in which the gene first
--- turned green, and it is not the panel's first version. These are the re-tiering finds a
--- programme manager follows up after each panel update. Counts only (no variant, gene or
--- family is named), as a cube for the dashboard's filters (GMC, programme, disease group,
--- with 'ALL' where a filter is left open) by night of the panel update (null: all
--- updates). Each cell is counted from unrounded rows, then disclosure-controlled.
 with
+
+panels as (
+    select * from {{ ref('dim_panel') }}
+),
+
+panel_genes as (
+    select * from {{ ref('dim_panel_gene') }}
+),
+
+tiered_variants as (
+    select * from {{ ref('fct_tiered_variant') }}
+),
+
+families as (
+    select * from {{ ref('dim_family') }}
+),
 
 panel_versions as (
     select
@@ -14,7 +23,7 @@ panel_versions as (
         first_delivered_date,
         row_number() over (partition by panel_id order by first_delivered_date, panel_version)
             as version_number
-    from {{ ref('dim_panel') }}
+    from panels
 ),
 
 last_update as (
@@ -31,15 +40,15 @@ promoted as (
         fam.gmc_code,
         fam.programme,
         fam.disease_group
-    from {{ ref('fct_tiered_variant') }} as variant
-    inner join {{ ref('dim_panel_gene') }} as gene
+    from tiered_variants as variant
+    inner join panel_genes as gene
         on
             variant.panel_id = gene.panel_id
             and variant.panel_version = gene.panel_version
             and variant.gene_symbol = gene.gene_symbol
     inner join panel_versions as versions
         on variant.panel_id = versions.panel_id and variant.panel_version = versions.panel_version
-    inner join {{ ref('dim_family') }} as fam on variant.family_id = fam.family_id
+    inner join families as fam on variant.family_id = fam.family_id
     where
         variant.tier in (1, 2)
         and gene.first_green_version = variant.panel_version

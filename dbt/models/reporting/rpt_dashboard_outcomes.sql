@@ -1,12 +1,10 @@
--- Hospital use per person-year in the two years before and after the result, solved vs
--- unsolved, as a cube for the dashboard's filters (GMC, programme, disease group, with
--- 'ALL' where a filter is left open). Solved = the MDT recorded the case solved or
--- partially solved (a genetic diagnosis was made); unsolved = no or unknown. Counts are
--- disclosure-controlled; rates only where at least 8 participants underlie them and
--- their numerator is not suppressed.
 with
 
-windows as (
+cohort_windows as (
+    select * from {{ ref('fct_gmc_cohort_outcome_window') }}
+),
+
+by_solved_status as (
     select
         gmc_code,
         programme,
@@ -14,12 +12,12 @@ windows as (
         case when case_solved in ('yes', 'partially') then 'solved' else 'unsolved' end
             as solved_status,
         window_side,
+        participants,
         person_years,
         admissions,
         emergency_admissions,
         bed_days
-    from {{ ref('fct_outcome_window') }}
-    where window_name in ('2y_before', '2y_after')
+    from cohort_windows
 ),
 
 counted as (
@@ -29,12 +27,12 @@ counted as (
         {{ cube_label('disease_group') }},
         solved_status,
         window_side,
-        count(*) as participants,
+        sum(participants) as participants,
         sum(person_years) as person_years,
         sum(admissions) as admissions,
         sum(emergency_admissions) as emergency_admissions,
         sum(bed_days) as bed_days
-    from windows
+    from by_solved_status
     group by cube (gmc_code, programme, disease_group), solved_status, window_side
 )
 

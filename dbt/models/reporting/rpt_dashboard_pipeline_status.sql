@@ -1,8 +1,3 @@
--- One row: the state of the nightly pipeline as published. This table reaches `reporting`
--- only when the night's build passes its critical data-quality checks (loaders/promote.py),
--- so the night it describes IS the last successful night; `reporting_built_at` says when
--- that night's reporting layer was built. The night is the latest delivery date of the
--- per-night feeds (see rpt_dashboard_feed_freshness); counts are disclosure-controlled.
 with
 
 deliveries as (
@@ -10,8 +5,12 @@ deliveries as (
         delivery_id,
         feed,
         delivery_date
-    from {{ source('ledger', 'deliveries') }}
-    where feed not in ('hes', 'mortality')
+    from {{ ref('stg_ledger__deliveries') }}
+    where not is_monthly_extract
+),
+
+files as (
+    select * from {{ ref('stg_ledger__files') }}
 ),
 
 night as (
@@ -27,7 +26,7 @@ night_files as (
         coalesce(sum(ledger_file.rows_delivered), 0) as rows_delivered,
         coalesce(sum(ledger_file.rows_quarantined), 0) as rows_quarantined,
         max(ledger_file.finished_at) as last_loaded_at
-    from {{ source('ledger', 'files') }} as ledger_file
+    from files as ledger_file
     inner join deliveries on ledger_file.delivery_id = deliveries.delivery_id
     cross join night
     where deliveries.delivery_date = night.night_date and ledger_file.status <> 'duplicate'

@@ -1,8 +1,3 @@
--- Participants recruited, as a cube for the dashboard's filters: every combination of GMC,
--- programme, disease group and referral year, with 'ALL' (or a null year) where a filter
--- is left open. Each cell is counted from unrounded rows and then disclosure-controlled,
--- so the dashboard never has to add up rounded or suppressed figures (which would be wrong
--- and could undo the suppression by differencing).
 with
 
 participants as (

@@ -1,9 +1,12 @@
--- Tier distribution as a cube for the dashboard's filters: tiered variants and families
--- with at least one variant of each tier, for every combination of GMC, programme and
--- disease group ('ALL' where a filter is left open). Each cell is counted from unrounded
--- rows, then disclosure-controlled (a family is counted once per tier however many of its
--- variants fall in it).
 with
+
+tiered_variants as (
+    select * from {{ ref('fct_tiered_variant') }}
+),
+
+families as (
+    select * from {{ ref('dim_family') }}
+),
 
 tiers as (
     select
@@ -12,8 +15,8 @@ tiers as (
         fam.gmc_code,
         fam.programme,
         fam.disease_group
-    from {{ ref('fct_tiered_variant') }} as variant
-    inner join {{ ref('dim_family') }} as fam on variant.family_id = fam.family_id
+    from tiered_variants as variant
+    inner join families as fam on variant.family_id = fam.family_id
 ),
 
 counted as (

@@ -1,8 +1,3 @@
--- Diagnostic yield as a cube for the dashboard's filters: families with a recorded result
--- and those solved or partially solved, for every combination of GMC, programme and
--- disease group ('ALL' where a filter is left open). rpt_diagnostic_yield has no roll-up
--- over programme or disease group, and rolled-up cells cannot be rebuilt from its rounded,
--- suppressed counts; here each cell is counted from unrounded rows, then controlled.
 with
 
 outcomes as (
@@ -28,16 +23,10 @@ select
     {{ disclosure_control('families_reported') }} as families_reported,
     {{ disclosure_control('families_solved') }} as families_solved,
     {{ disclosure_control('families_partially_solved') }} as families_partially_solved,
-    -- A rate is withheld where its numerator is suppressed too: 37.5% of 8 families would
-    -- give away a suppressed 3.
-    case when families_solved not between 1 and 7 then
-            round(100 * {{ publishable_rate('families_solved', 'families_reported') }}, 1)
-    end as yield_pct,
-    case when families_solved + families_partially_solved not between 1 and 7 then
-            round(
-                100 * {{ publishable_rate('families_solved + families_partially_solved',
-                'families_reported') }},
-                1
-            )
-    end as yield_incl_partial_pct
+    round(100 * {{ publishable_rate('families_solved', 'families_reported') }}, 1) as yield_pct,
+    round(
+        100 * {{ publishable_rate('families_solved + families_partially_solved',
+        'families_reported') }},
+        1
+    ) as yield_incl_partial_pct
 from counted

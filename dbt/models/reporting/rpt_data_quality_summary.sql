@@ -1,6 +1,3 @@
--- Load reconciliation per feed and delivery date from the load ledger: files, rows
--- delivered, loaded, quarantined and excluded, and the quarantine rate. Counts of rows are
--- disclosure-controlled like every published count.
 with
 
 files as (
@@ -13,7 +10,7 @@ files as (
         rows_quarantined,
         rows_excluded,
         finished_at
-    from {{ source('ledger', 'files') }}
+    from {{ ref('stg_ledger__files') }}
     where status <> 'duplicate'
 ),
 

@@ -1,5 +1,9 @@
--- Dashboard: per checkpoint run and stage, expectations and failures by Kahn category and
--- severity. Counts of expectations (not of people), so no disclosure control applies.
+with
+
+validation_results as (
+    select * from {{ ref('fct_dq_validation_result') }}
+)
+
 select
     run_id,
     stage,
@@ -11,5 +15,5 @@ select
     (count(*) filter (where is_error))::integer as errored,
     bool_and(is_checkpoint_success) as is_checkpoint_success,
     bool_or(is_latest_run) as is_latest_run
-from {{ ref('fct_dq_validation_result') }}
+from validation_results
 group by run_id, stage, category, severity

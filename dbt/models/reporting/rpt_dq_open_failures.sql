@@ -1,5 +1,9 @@
--- Dashboard: expectations failing as of their latest validation, critical first, with the
--- observed value and since when they fail. Holds no identifiers (dq results never do).
+with
+
+expectations as (
+    select * from {{ ref('dim_dq_expectation') }}
+)
+
 select
     stage,
     suite,
@@ -12,5 +16,5 @@ select
     last_validated_at,
     failing_since,
     last_passed_at
-from {{ ref('dq_expectation_status') }}
+from expectations
 where not is_success

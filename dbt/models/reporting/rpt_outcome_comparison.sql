@@ -1,7 +1,9 @@
--- Hospital use per person-year in the two years before and after the result, solved vs
--- not solved, by programme and disease group. A rate is published only where at least 8
--- participants underlie it and its numerator is not a suppressed count (1-7), so that
--- rate x person-years cannot give a suppressed count back.
+with
+
+cohort_windows as (
+    select * from {{ ref('fct_cohort_outcome_window') }}
+)
+
 select
     programme,
     disease_group,
@@ -23,4 +25,4 @@ select
         when participants >= 8
             then round({{ publishable_rate('bed_days', 'person_years') }}, 3)
     end as bed_days_per_person_year
-from {{ ref('outcome_comparison') }}
+from cohort_windows

@@ -1,6 +1,12 @@
--- Participants recruited per GMC, programme and month of referral, disclosure-controlled.
--- Rows with gmc_code 'ALL' are programme totals computed from unrounded counts.
 with
+
+participants as (
+    select * from {{ ref('dim_participant') }}
+),
+
+gmcs as (
+    select * from {{ ref('dim_gmc') }}
+),
 
 recruitment as (
     select
@@ -8,7 +14,7 @@ recruitment as (
         programme,
         date_trunc('month', referral_date)::date as referral_month,
         count(*) as participants
-    from {{ ref('dim_participant') }}
+    from participants
     group by gmc_code, programme, date_trunc('month', referral_date)
 ),
 
@@ -36,4 +42,4 @@ select
     with_totals.referral_month,
     {{ disclosure_control('with_totals.participants') }} as participants
 from with_totals
-left join {{ ref('dim_gmc') }} as gmc on with_totals.gmc_code = gmc.gmc_code
+left join gmcs as gmc on with_totals.gmc_code = gmc.gmc_code

@@ -1,6 +1,9 @@
--- Tiered variants and families with at least one variant of each tier, by programme,
--- disease group and GMC (and 'ALL' GMCs): the cells of rpt_dashboard_tiers that do not
--- roll up programme or disease group (same unrounded counts, same disclosure control).
+with
+
+tier_cube as (
+    select * from {{ ref('rpt_dashboard_tiers') }}
+)
+
 select
     gmc_code,
     programme,
@@ -8,7 +11,7 @@ select
     tier,
     variants,
     families
-from {{ ref('rpt_dashboard_tiers') }}
+from tier_cube
 where
     programme is distinct from 'ALL'
     and disease_group is distinct from 'ALL'

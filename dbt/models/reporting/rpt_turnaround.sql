@@ -1,7 +1,3 @@
--- Turnaround of the pathway per GMC and programme: percentiles of days from referral to
--- sequencing, sequencing to report (tiering), report to result (exit questionnaire) and
--- referral to result. Percentiles are published only where at least 8 participants
--- underlie them; the count itself is disclosure-controlled.
 with
 
 referrals as (

@@ -1,4 +1,3 @@
--- Calendar dimension covering every date the warehouse holds (births are year only).
 with
 
 days as (

@@ -1,4 +1,3 @@
--- One row per family: structure, programme, GMC and the proband's disease.
 with
 
 pedigree as (

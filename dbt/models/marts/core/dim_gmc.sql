@@ -1,6 +1,11 @@
--- The 13 Genomic Medicine Centres (codes ours, names and lead trusts the programme's).
+with
+
+gmc_codes as (
+    select * from {{ ref('gmc_codes') }}
+)
+
 select
     gmc_code,
     gmc_name,
     lead_trust
-from {{ ref('gmc_codes') }}
+from gmc_codes

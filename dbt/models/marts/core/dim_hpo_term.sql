@@ -1,7 +1,12 @@
--- HPO terms of the loaded release, with how many participants carry each (observed).
+with
+
+hpo_terms as (
+    select * from {{ ref('stg_code_systems__hpo_terms') }}
+)
+
 select
     hpo_id,
     hpo_name,
     is_obsolete,
-    release as hpo_release
-from {{ source('raw', 'ref_hpo_terms') }}
+    hpo_release
+from hpo_terms

@@ -1,9 +1,14 @@
--- ICD-10 (WHO 2019) categories and subcategories, with the HES 4-character form.
+with
+
+icd10_codes as (
+    select * from {{ ref('stg_code_systems__icd10_codes') }}
+)
+
 select
     icd10_code,
     hes_code,
     description,
     chapter,
     block,
-    release as icd10_release
-from {{ source('raw', 'ref_icd10') }}
+    icd10_release
+from icd10_codes

@@ -1,6 +1,11 @@
--- OPCS-4 procedure codes (curated real list), with the HES 4-character form.
+with
+
+opcs4_codes as (
+    select * from {{ ref('stg_code_systems__opcs4_codes') }}
+)
+
 select
     opcs4_code,
     hes_code,
     title
-from {{ source('raw', 'ref_opcs4') }}
+from opcs4_codes

@@ -1,6 +1,3 @@
--- One row per consented participant: who, where referred, family role, disease, and the
--- current consent state from the SCD2 consent snapshot. Year of birth only (no full date of
--- birth is held anywhere in the warehouse).
 with
 
 participants as (

@@ -1,10 +1,3 @@
--- One row per referred participant with the milestones of the pathway: referral →
--- sequencing delivered → first tiering (the report's content) → result recorded by the GMC's
--- MDT (exit questionnaire), and the days between them.
--- Genomes in the warehouse's first sequencing delivery are the historic backlog: their
--- delivery date is when the warehouse received them, not when they were sequenced, so the
--- stage turnarounds through sequencing and report are left null for them (referral to
--- result, two real dates, is always given).
 with
 
 participants as (
@@ -15,13 +8,29 @@ pedigree as (
     select * from {{ ref('int_pedigree') }}
 ),
 
+highest_tiers as (
+    select * from {{ ref('int_variants__highest_tier') }}
+),
+
+tiers as (
+    select * from {{ ref('stg_variants__tiers') }}
+),
+
+manifest as (
+    select * from {{ ref('stg_sequencing__manifest') }}
+),
+
+outcomes as (
+    select * from {{ ref('stg_results__exit_questionnaires') }}
+),
+
 tiering as (
     select
         family_id,
         count(*) filter (where tier = 1) as tier1_variant_count,
         count(*) filter (where tier = 2) as tier2_variant_count,
         count(*) filter (where tier = 3) as tier3_variant_count
-    from {{ ref('int_variants__highest_tier') }}
+    from highest_tiers
     group by family_id
 ),
 
@@ -29,13 +38,15 @@ first_tiering as (
     select
         family_id,
         min(vcf_delivery_date) as first_tiered_date
-    from {{ ref('stg_variants__tiers') }}
+    from tiers
     group by family_id
 ),
 
+-- The warehouse's first sequencing delivery is the historic backlog: its delivery date is
+-- when the warehouse received the genomes, not when they were sequenced.
 backlog as (
     select min(sequencing_delivery_date) as backlog_delivery_date
-    from {{ ref('stg_sequencing__manifest') }}
+    from manifest
 ),
 
 milestones as (
@@ -48,10 +59,6 @@ milestones as (
     cross join backlog
     left join pedigree on participants.referral_id = pedigree.referral_id
     left join first_tiering on participants.family_id = first_tiering.family_id
-),
-
-outcomes as (
-    select * from {{ ref('stg_results__exit_questionnaires') }}
 )
 
 select

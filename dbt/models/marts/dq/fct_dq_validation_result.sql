@@ -1,14 +1,19 @@
--- Every expectation result with its checkpoint run, flagged when it belongs to the latest
--- run of its stage (what the dashboard's "now" view shows) and with the date it was
--- validated, so history can be charted by night.
 with
+
+checkpoint_runs as (
+    select * from {{ ref('stg_dq__checkpoint_runs') }}
+),
+
+validation_results as (
+    select * from {{ ref('stg_dq__validation_results') }}
+),
 
 runs as (
     select
         *,
         row_number() over (partition by stage order by finished_at desc, run_id desc)
             as recency
-    from {{ ref('stg_dq__checkpoint_runs') }}
+    from checkpoint_runs
 )
 
 select
@@ -31,6 +36,6 @@ select
     r.validated_at::date as validated_date,
     runs.recency = 1 as is_latest_run,
     runs.is_success as is_checkpoint_success
-from {{ ref('stg_dq__validation_results') }} as r
+from validation_results as r
 inner join runs
     on r.run_id = runs.run_id and r.stage = runs.stage

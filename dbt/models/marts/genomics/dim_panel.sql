@@ -1,9 +1,11 @@
--- PanelApp panels, one row per (panel, version), with gene counts by confidence and
--- whether the version is the latest delivered.
 with
 
 panels as (
     select * from {{ ref('stg_panelapp__panels') }}
+),
+
+panel_genes as (
+    select * from {{ ref('stg_panelapp__panel_genes') }}
 ),
 
 genes as (
@@ -13,7 +15,7 @@ genes as (
         count(*) filter (where confidence_colour = 'green') as green_genes,
         count(*) filter (where confidence_colour = 'amber') as amber_genes,
         count(*) filter (where confidence_colour = 'red') as red_genes
-    from {{ ref('stg_panelapp__panel_genes') }}
+    from panel_genes
     group by panel_id, panel_version
 )
 

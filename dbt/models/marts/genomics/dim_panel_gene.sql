@@ -1,5 +1,3 @@
--- Genes on each PanelApp panel version, with confidence (green drives Tier 1/2), mode of
--- inheritance, and the version in which the gene first became green.
 with
 
 panel_genes as (

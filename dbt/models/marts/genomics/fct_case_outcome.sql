@@ -1,4 +1,3 @@
--- The exit questionnaire per family: the GMC MDT's decision after review of the report.
 with
 
 outcomes as (

@@ -1,8 +1,11 @@
--- Sequencing QC per sample (platekey), with the participant and sample type.
 with
 
 qc as (
     select * from {{ ref('stg_sequencing__qc') }}
+),
+
+manifest as (
+    select * from {{ ref('stg_sequencing__manifest') }}
 ),
 
 samples as (
@@ -12,7 +15,7 @@ samples as (
         family_id,
         sample_type,
         sequencing_delivery_date
-    from {{ ref('stg_sequencing__manifest') }}
+    from manifest
 )
 
 select

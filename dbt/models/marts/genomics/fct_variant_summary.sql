@@ -10,8 +10,17 @@
         ]
     )
 }}
--- Per-sample variant summary (bcftools stats definitions) with derived ratios analysts use
--- for QC: Ti/Tv and het/hom-alt. Incremental by platekey (newest VCF per sample wins).
+with
+
+sample_stats as (
+    select * from {{ ref('stg_variants__sample_stats') }}
+    {% if is_incremental() %}
+        where delivery_date >= (
+                select max(already_built.sequencing_delivery_date) from {{ this }} as already_built
+            )
+    {% endif %}
+)
+
 select
     platekey,
     referral_id,
@@ -34,9 +43,4 @@ select
     file_records,
     file_ts_tv,
     delivery_date as sequencing_delivery_date
-from {{ ref('stg_variants__sample_stats') }}
-{% if is_incremental() %}
-    where delivery_date >= (
-            select max(already_built.sequencing_delivery_date) from {{ this }} as already_built
-        )
-{% endif %}
+from sample_stats

@@ -1,4 +1,3 @@
--- Admission spells (continuous stays) per participant, with emergency flag and bed days.
 with
 
 spells as (

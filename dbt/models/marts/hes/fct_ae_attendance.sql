@@ -1,4 +1,3 @@
--- HES A&E attendances (newest delivery of each AEKEY).
 with
 
 attendances as (

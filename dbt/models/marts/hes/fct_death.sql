@@ -1,4 +1,3 @@
--- Deaths (ONS) of participants, with the underlying cause described.
 with
 
 deaths as (
@@ -10,6 +9,10 @@ participants as (
         referral_id,
         participant_pseudonym
     from {{ ref('stg_referrals__participants') }}
+),
+
+icd10_codes as (
+    select * from {{ ref('stg_code_systems__icd10_codes') }}
 )
 
 select
@@ -21,7 +24,7 @@ select
     icd.chapter as underlying_cause_chapter
 from deaths
 inner join participants on deaths.participant_pseudonym = participants.participant_pseudonym
-left join {{ source('raw', 'ref_icd10') }} as icd
+left join icd10_codes as icd
     on
         deaths.underlying_cause_code = icd.hes_code
         or deaths.underlying_cause_code = replace(icd.icd10_code, '.', '')

@@ -10,10 +10,6 @@
         ]
     )
 }}
--- HES admitted patient care episodes (newest delivery of each EPIKEY). Incremental: each
--- run merges the episodes delivered since the last run (revisions replace by EPIKEY); the
--- post-hook removes episodes that left staging (withdrawn participants), so an incremental
--- build equals a full refresh.
 with
 
 episodes as (

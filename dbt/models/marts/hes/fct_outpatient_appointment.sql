@@ -1,4 +1,3 @@
--- HES outpatient appointments (newest delivery of each ATTENDKEY).
 with
 
 appointments as (

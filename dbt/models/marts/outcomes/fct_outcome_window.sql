@@ -1,8 +1,20 @@
--- Hospital use of each proband with a recorded result, in windows around the result date:
--- fixed two-year windows before and after (for rates per person-year) and the whole
--- observed history before and after. Follow-up after the result ends at death or at the
--- end of HES coverage (the newest HES episode date delivered), whichever is first.
 with
+
+referrals as (
+    select * from {{ ref('fct_referral') }}
+),
+
+participants as (
+    select * from {{ ref('dim_participant') }}
+),
+
+hospital_episodes as (
+    select * from {{ ref('fct_hospital_episode') }}
+),
+
+spells as (
+    select * from {{ ref('fct_admission_spell') }}
+),
 
 probands as (
     select
@@ -14,15 +26,15 @@ probands as (
         referral.result_date,
         referral.case_solved,
         participant.date_of_death
-    from {{ ref('fct_referral') }} as referral
-    inner join {{ ref('dim_participant') }} as participant
+    from referrals as referral
+    inner join participants as participant
         on referral.referral_id = participant.referral_id
     where referral.is_proband and referral.result_date is not null
 ),
 
 coverage as (
     select max(coalesce(episode_end_date, episode_start_date)) as hes_coverage_end
-    from {{ ref('fct_hospital_episode') }}
+    from hospital_episodes
 ),
 
 windows as (
@@ -41,10 +53,6 @@ windows as (
         ('all_before', 'before', '1900-01-01'::date, probands.result_date),
         ('all_after', 'after', probands.result_date, '9999-12-31'::date)
     ) as w (window_name, window_side, window_start, window_end)
-),
-
-spells as (
-    select * from {{ ref('fct_admission_spell') }}
 )
 
 select

@@ -1,0 +1,24 @@
+with
+
+source as (
+    select * from {{ source('mortality', 'deaths') }}
+),
+
+withdrawn as (
+    {{ withdrawn_no_further_use() }}
+),
+
+newest as (
+    {{ newest_delivery('source', ['participant_pseudonym']) }}
+)
+
+select
+    participant_pseudonym,
+    dod as date_of_death,
+    dor as date_of_registration,
+    cause_of_death as underlying_cause_code,
+    delivery_date
+from newest
+where participant_pseudonym not in (
+        select withdrawn.participant_pseudonym from withdrawn
+    )
