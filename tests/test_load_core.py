@@ -174,6 +174,38 @@ def test_rerun_and_same_content_elsewhere_load_nothing(url: str, land: Landing) 
     assert_reconciled(url)
 
 
+def test_identical_files_of_two_deliveries_are_each_recorded(url: str, land: Landing) -> None:
+    """Two GMCs deliver byte-identical files (a template they both use, header-only files):
+    each delivery's file keeps its own ledger row, the second marked identical to the
+    first; the rows are loaded once and counted as delivered by both, so per-GMC
+    reconciliation holds."""
+    first = next(land.root.glob("referrals/*/*/phenotypes.csv"))
+    other_gmc = "SLO" if first.parent.parent.name != "SLO" else "OXF"
+    twin = land.root / "referrals" / other_gmc / first.parent.name
+    twin.mkdir(parents=True)
+    shutil.copy(first, twin / "phenotypes.csv")
+    (twin / "_SUCCESS").write_text("")
+    load_landing(land.root, url, key=KEY)
+    rows = q(
+        url,
+        "select d.gmc_code, f.status, f.rows_delivered, f.rows_loaded, f.rows_excluded, "
+        "f.excluded_reason, f.duplicate_of is not null from ledger.files f "
+        "join ledger.deliveries d on d.delivery_id = f.delivery_id "
+        "where f.path in (%s, %s) order by f.file_id",
+        (
+            first.relative_to(land.root).as_posix(),
+            (twin / "phenotypes.csv").relative_to(land.root).as_posix(),
+        ),
+    )
+    data_rows = len(first.read_text(encoding="utf-8-sig").splitlines()) - 1
+    assert data_rows > 0
+    gmc, status, delivered, loaded, excluded, _why, _dup = rows[0]
+    assert (gmc, status, delivered) == (first.parent.parent.name, "loaded", data_rows)
+    assert rows[1] == (other_gmc, "duplicate", data_rows, 0, data_rows, "identical_content", True)
+    assert counts(url)["referrals_phenotypes"] == loaded, "rows loaded once"
+    assert_reconciled(url)
+
+
 def test_incomplete_delivery_waits_for_success(url: str, land: Landing) -> None:
     land.path("hes/2024-03/_SUCCESS").unlink()
     report = load_landing(land.root, url, ["hes"], key=KEY)

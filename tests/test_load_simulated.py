@@ -25,6 +25,8 @@ from simulator.simulate import simulate
 from warehouse import db
 
 PARTICIPANTS, NIGHTS, SEED = 40, 2, 3
+
+
 #: File reasons decided by reading VCF content: variants owns them, not these loaders.
 def _load(tmp_path_factory, pg_server: db.ServerChoice, rate: float, caplog_text: list):
     out = tmp_path_factory.mktemp(f"sim{rate}")

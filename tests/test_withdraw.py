@@ -15,6 +15,7 @@ import csv
 import gzip
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,7 @@ class World:
     participants_header: str
     hes_lines: list[str]  # the proband's original HES APC lines
     hes_header: str
+    landing_before: Path  # a copy of the landing area as delivered, before the withdrawals
 
 
 def _q(url: str, query: str, params: tuple = ()) -> list[tuple]:
@@ -261,6 +263,8 @@ def world(pg_server: db.ServerChoice, tmp_path_factory: pytest.TempPathFactory) 
             "proband": where_found(url, needles),
             "cancer": where_found(url, [people["cancer"].pseudonym, cancer]),
         }
+        landing_before = out / "landing_before"
+        shutil.copytree(landing, landing_before)
         report = process_withdrawals(url, landing)
         yield World(
             url,
@@ -274,6 +278,7 @@ def world(pg_server: db.ServerChoice, tmp_path_factory: pytest.TempPathFactory) 
             part_header,
             hes_lines,
             hes_header,
+            landing_before,
         )
     finally:
         db.drop_database(url)
@@ -586,3 +591,99 @@ def test_re_delivered_joint_vcf_refuses_the_withdrawn_relatives_column(world: Wo
     assert kept and platekey not in {k for (k,) in kept}
     found = where_found(world.url, [p.pseudonym, p.referral_id, platekey])
     assert found <= REGISTER, f"re-delivery reached {sorted(found - REGISTER)}"
+
+
+def _raw_counts(url: str) -> dict[str, int]:
+    tables = [r[0] for r in _q(url, "select tablename from pg_tables where schemaname = 'raw'")]
+    return {t: _q(url, f"select count(*) from raw.{t}")[0][0] for t in sorted(tables)}
+
+
+def test_reconciliation_counts_the_withdrawn_rows(world: World, tmp_path: Path) -> None:
+    """The ledger keeps each file's counts at load time and counts what withdrawals removed
+    since, so present rows = loaded - withdrawn holds for every file: the data-quality
+    reconciliation holds on clean data instead of warning every night."""
+    bad = _q(
+        world.url,
+        """
+        with present as (
+            select ledger_file_id, count(*) as n from (
+                select ledger_file_id from raw.referrals_participants
+                union all select ledger_file_id from raw.referrals_phenotypes
+                union all select ledger_file_id from raw.referrals_tumours
+                union all select ledger_file_id from raw.results_exit_questionnaires
+                union all select ledger_file_id from raw.sequencing_manifest
+                union all select ledger_file_id from raw.sequencing_qc
+                union all select ledger_file_id from raw.hes_apc
+                union all select ledger_file_id from raw.hes_op
+                union all select ledger_file_id from raw.hes_ae
+                union all select ledger_file_id from raw.mortality_deaths
+                union all select ledger_file_id from raw.withdrawals
+                union all select ledger_file_id from raw.panelapp_panels
+                union all select ledger_file_id from raw.panelapp_genes
+            ) r group by 1
+        ),
+        quarantined as (select ledger_file_id, count(*) as n from quarantine.rows group by 1)
+        select f.path, f.rows_loaded, f.rows_withdrawn, coalesce(p.n, 0),
+               f.rows_quarantined, f.quarantined_withdrawn, coalesce(q.n, 0)
+        from ledger.files f
+        left join present p on p.ledger_file_id = f.file_id
+        left join quarantined q on q.ledger_file_id = f.file_id
+        where f.status = 'loaded' and f.kind <> 'vcf'
+          and (coalesce(p.n, 0) <> f.rows_loaded - f.rows_withdrawn
+               or coalesce(q.n, 0) <> f.rows_quarantined - f.quarantined_withdrawn)
+        """,
+    )
+    assert bad == []
+    withdrawn = _q(
+        world.url, "select sum(rows_withdrawn), sum(quarantined_withdrawn) from ledger.files"
+    )[0]
+    assert withdrawn[0] > 0 and withdrawn[1] >= 1, "the withdrawals removed rows"
+    from quality import runner
+
+    report = runner.validate(world.url, "raw", run_id="wd-recon", docs_dir=tmp_path)
+    recon = {
+        o.check_id: o.success
+        for o in report.outcomes
+        if o.check_id.startswith("raw.file_reconciliation.")
+    }
+    assert recon and all(recon.values()), recon
+
+
+def test_a_resent_original_is_not_loaded_again(world: World, tmp_path: Path) -> None:
+    """A withdrawal rewrote landing files without the participant; a supplier then re-sends
+    the original bytes (a retry of a delivery already loaded). Exactly-once holds for the
+    original content too: nothing loads twice and the withdrawn stay out."""
+    rewritten = sorted(
+        {
+            f["path"]
+            for (files,) in _q(world.url, "select landing_files from audit.withdrawals")
+            for f in files
+            if f["action"] == "rewritten" and not f["path"].endswith((".vcf.gz", ".tbi"))
+        }
+    )
+    assert rewritten, "the withdrawals rewrote no delimited file"
+    before = _raw_counts(world.url)
+    # the same paths again, with the original bytes (a retry into a fresh landing mount)
+    again = tmp_path / "landing"
+    shutil.copytree(world.landing_before, again)
+    report = load_landing(again, world.url)
+    assert report.failed == []
+    assert _raw_counts(world.url) == before, "a re-sent original loaded rows again"
+    # and as new deliveries: each original file re-sent under a later date
+    resent = set()
+    for rel in rewritten:
+        src = world.landing_before / rel
+        parts = Path(rel).parts
+        later = Path(*parts[:-2], "2026-12-01", parts[-1])
+        target = world.landing / later
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, target)
+        (target.parent / "_SUCCESS").write_text("")
+        resent.add(later.as_posix())
+    report = load_landing(world.landing, world.url)
+    assert report.failed == []
+    assert {f.status for f in report.files if f.path in resent} == {"duplicate"}
+    assert _raw_counts(world.url) == before
+    for p in _nfu(world):
+        found = where_found(world.url, [p.pseudonym, p.referral_id])
+        assert found <= REGISTER, f"{p.referral_id} reached {sorted(found - REGISTER)}"

@@ -25,9 +25,34 @@ DBT_SCHEMAS = (
 
 
 def _delete(conn: psycopg.Connection, removed: dict[str, int], table: str, where: str, params):
-    n = conn.execute(f"delete from {table} where {where}", params).rowcount
+    """Delete rows of a raw table and count them against their files' ledger rows
+    (`rows_withdrawn`), so the reconciliation of loaded and present rows stays exact."""
+    n = _count_withdrawn(
+        conn,
+        f"delete from {table} where {where} returning ledger_file_id",
+        params,
+        "rows_withdrawn",
+    )
     if n:
         removed[table] = removed.get(table, 0) + n
+
+
+def _count_withdrawn(conn: psycopg.Connection, delete: str, params, column: str) -> int:
+    """Run a `delete ... returning ledger_file_id` and add the rows removed per file to
+    ledger.files.<column>; returns how many rows went."""
+    per_file: dict[int, int] = {}
+    for (fid,) in conn.execute(delete, params):
+        per_file[fid] = per_file.get(fid, 0) + 1
+    if per_file:
+        conn.execute(
+            sql.SQL(
+                "update ledger.files as f set {col} = f.{col} + w.n "
+                "from unnest(%s::bigint[], %s::bigint[]) as w (file_id, n) "
+                "where f.file_id = w.file_id"
+            ).format(col=sql.Identifier(column)),
+            (list(per_file), list(per_file.values())),
+        )
+    return sum(per_file.values())
 
 
 def remove_from_raw(conn: psycopg.Connection, s: Subject, removed: dict[str, int]) -> None:
@@ -141,10 +166,12 @@ def remove_from_quarantine(
             if matches(line):
                 doomed.append(ctid)
     if doomed:
-        n = conn.execute(
-            "delete from quarantine.rows where ctid = any(%s::tid[])", (doomed,)
-        ).rowcount
-        removed["quarantine.rows"] = n
+        removed["quarantine.rows"] = _count_withdrawn(
+            conn,
+            "delete from quarantine.rows where ctid = any(%s::tid[]) returning ledger_file_id",
+            (doomed,),
+            "quarantined_withdrawn",
+        )
 
 
 def _dbt_tables(conn: psycopg.Connection) -> dict[tuple[str, str], set[str]]:

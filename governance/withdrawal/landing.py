@@ -14,7 +14,7 @@ import psycopg
 
 from formats.vcf import VcfError, drop_samples
 from governance.withdrawal.subjects import Subject, line_matcher
-from loaders.ingest.ledger import sha256_file
+from loaders.ingest.ledger import record_content, sha256_file
 from loaders.pseudonymise import Pseudonymiser
 
 
@@ -151,36 +151,20 @@ def clean_landing(
 def _record_rewrite(conn: psycopg.Connection, rel: str, path: Path) -> None:
     """Make the ledger know a rewritten landing file's new content as already loaded.
 
-    Normally the file's own ledger row takes the new SHA-256. When another loaded file
-    already has that content (two files that became header-only), the unique index allows
-    only one: a `duplicate` row for this path points at it instead, which the loader also
-    reads as "seen" (loaders.ingest.ledger.process_file).
+    The file's ledger row keeps the SHA-256 it was delivered with and gains the new one
+    (ledger.file_contents), so exactly-once holds for both: the next run sees the rewritten
+    file as loaded, and a supplier re-sending the original bytes is a duplicate, not a
+    second load of rows a withdrawal removed.
     """
     sha, size = sha256_file(path)
     mine = conn.execute(
-        "select file_id, delivery_id, feed, kind from ledger.files where path = %s "
+        "select file_id from ledger.files where path = %s "
         "and status in ('loaded', 'quarantined') order by file_id desc limit 1",
         (rel,),
     ).fetchone()
     if mine is None:
-        return  # never loaded (e.g. a VCF the variants step has not reached): nothing to do
-    other = conn.execute(
-        "select file_id from ledger.files where sha256 = %s "
-        "and status in ('loaded', 'quarantined') and file_id <> %s",
-        (sha, mine[0]),
-    ).fetchone()
-    if other is None:
-        conn.execute(
-            "update ledger.files set sha256 = %s, size_bytes = %s where file_id = %s",
-            (sha, size, mine[0]),
-        )
-    else:
-        conn.execute(
-            "insert into ledger.files (delivery_id, feed, kind, path, sha256, size_bytes, "
-            "status, duplicate_of, finished_at, error) values "
-            "(%s, %s, %s, %s, %s, %s, 'duplicate', %s, clock_timestamp(), %s)",
-            (*mine[1:], rel, sha, size, other[0], "rewritten by a consent withdrawal"),
-        )
+        return  # never loaded (e.g. a VCF the genome step has not reached): nothing to do
+    record_content(conn, mine[0], sha, size, "rewritten by a consent withdrawal")
     if path.name.endswith(".vcf.gz"):
         conn.execute(
             "update raw.sequencing_manifest set sha256 = %s where file_name = %s",

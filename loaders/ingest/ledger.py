@@ -388,6 +388,36 @@ def _record_unread(
     return out
 
 
+def loaded_contents(conn: psycopg.Connection, sha: str) -> list[tuple[int, str, int]]:
+    """The loaded (or quarantined) files that have had this content, oldest first: (file id,
+    path, rows delivered). A file's content is its delivered bytes or any rewrite of them
+    (ledger.file_contents), so a withdrawal's rewrite does not make the original new again."""
+    return conn.execute(
+        """
+        select f.file_id, f.path, f.rows_delivered
+        from ledger.files as f
+        where f.sha256 = %(sha)s and f.status in ('loaded', 'quarantined')
+        union
+        select f.file_id, f.path, f.rows_delivered
+        from ledger.file_contents as c
+        inner join ledger.files as f on f.file_id = c.file_id
+        where c.sha256 = %(sha)s and f.status in ('loaded', 'quarantined')
+        order by 1
+        """,
+        {"sha": sha},
+    ).fetchall()
+
+
+def record_content(conn: psycopg.Connection, file_id: int, sha: str, size: int, cause: str) -> None:
+    """Remember another content of a loaded file (a withdrawal rewrote it on the landing
+    area), so a later run sees the rewritten file as loaded and the original stays loaded."""
+    conn.execute(
+        "insert into ledger.file_contents (file_id, sha256, size_bytes, cause) "
+        "values (%s, %s, %s, %s) on conflict do nothing",
+        (file_id, sha, size, cause),
+    )
+
+
 def process_file(
     conn: psycopg.Connection,
     landing: Path,
@@ -437,36 +467,59 @@ def process_file(
     try:
         with conn.transaction():
             conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (sha,))
-            done = conn.execute(
-                "select file_id, path from ledger.files "
-                "where sha256 = %s and status in ('loaded', 'quarantined')",
-                (sha,),
-            ).fetchone()
-            if done:
-                first_id, first_path = done
-                seen = (
-                    first_path == rel
-                    # the same content in the same delivery, refused or removed earlier as a
-                    # withdrawn participant's file (its name is gone from the ledger)
-                    or is_withdrawn_placeholder(first_path, delivery.rel_path)
-                    or conn.execute(
-                        "select 1 from ledger.files where sha256 = %s and path = %s "
+            known = loaded_contents(conn, sha)
+            if known:
+                mine = next(
+                    (
+                        (fid, fpath)
+                        for fid, fpath, _rows in known
+                        # this very file (also after a withdrawal rewrote it), or the same
+                        # content in the same delivery refused earlier as a withdrawn
+                        # participant's file (its name is gone from the ledger)
+                        if fpath == rel or is_withdrawn_placeholder(fpath, delivery.rel_path)
+                    ),
+                    None,
+                )
+                if mine is None:
+                    dup = conn.execute(
+                        "select file_id from ledger.files where sha256 = %s and path = %s "
                         "and status = 'duplicate'",
                         (sha, rel),
                     ).fetchone()
-                )
-                if seen:
-                    out.status, out.file_id = "already_loaded", first_id
+                    mine = (dup[0], rel) if dup else None
+                if mine is not None:
+                    out.status, out.file_id = "already_loaded", mine[0]
                     return out
+                first_id, first_path, first_rows = known[0]
                 did = _ensure_delivery(conn, delivery)
+                # The same content delivered again (a retry, another GMC's identical file):
+                # this delivery's file has its own row, marked identical to the first; its
+                # rows are counted as delivered here and loaded once, there.
                 out.status = "duplicate"
-                out.message = f"same content as {first_path} (file {first_id}); not loaded again"
+                out.rows_delivered = out.rows_excluded = first_rows
+                out.excluded_reason = "identical_content" if first_rows else None
+                out.message = (
+                    f"identical to {first_path} (file {first_id}); its rows are loaded once, there"
+                )
                 out.file_id = conn.execute(
                     "insert into ledger.files (delivery_id, feed, kind, path, sha256, "
-                    "size_bytes, status, duplicate_of, finished_at, error) values "
-                    "(%s, %s, %s, %s, %s, %s, 'duplicate', %s, clock_timestamp(), %s) "
-                    "returning file_id",
-                    (did, delivery.feed, kind, rel, sha, size, first_id, out.message),
+                    "size_bytes, status, duplicate_of, rows_delivered, rows_excluded, "
+                    "excluded_reason, finished_at, error) values "
+                    "(%s, %s, %s, %s, %s, %s, 'duplicate', %s, %s, %s, %s, "
+                    "clock_timestamp(), %s) returning file_id",
+                    (
+                        did,
+                        delivery.feed,
+                        kind,
+                        rel,
+                        sha,
+                        size,
+                        first_id,
+                        first_rows,
+                        first_rows,
+                        out.excluded_reason,
+                        out.message,
+                    ),
                 ).fetchone()[0]
                 return out
             did = _ensure_delivery(conn, delivery)

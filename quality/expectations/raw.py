@@ -529,7 +529,7 @@ def _ledger_suites() -> list[AssetSuite]:
     recon = AssetSuite(
         "raw.file_reconciliation",
         query=f"""select f.file_id, f.feed, f.kind, f.status, f.rows_delivered, f.rows_loaded,
-       f.rows_quarantined, f.rows_excluded,
+       f.rows_quarantined, f.rows_excluded, f.rows_withdrawn, f.quarantined_withdrawn,
        coalesce(r.n, 0) as raw_rows, coalesce(q.n, 0) as quarantine_rows
 from ledger.files f
 left join (select ledger_file_id, sum(n) as n from ({_raw_count_sql()}) x group by 1) r
@@ -547,7 +547,10 @@ where f.status = 'loaded' and f.kind in ({kinds})""",
         "completeness",
         "critical",
         gxe.UnexpectedRowsExpectation,
-        **rows("select file_id from {batch} where quarantine_rows <> rows_quarantined"),
+        **rows(
+            "select file_id from {batch} "
+            "where quarantine_rows <> rows_quarantined - quarantined_withdrawn"
+        ),
     )
     recon.add(
         "raw_rows_not_above_loaded",
@@ -556,14 +559,14 @@ where f.status = 'loaded' and f.kind in ({kinds})""",
         gxe.UnexpectedRowsExpectation,
         **rows("select file_id from {batch} where raw_rows > rows_loaded"),
     )
-    # Fewer raw rows than loaded is legitimate after a no_further_use withdrawal, so only a
-    # warning: someone should confirm the difference is the withdrawals.
+    # A no_further_use withdrawal removes loaded rows and counts them (rows_withdrawn), so
+    # on clean data raw rows equal loaded minus withdrawn; a difference is a real loss.
     recon.add(
         "raw_rows_equal_loaded",
         "completeness",
         "warning",
         gxe.UnexpectedRowsExpectation,
-        **rows("select file_id from {batch} where raw_rows <> rows_loaded"),
+        **rows("select file_id from {batch} where raw_rows <> rows_loaded - rows_withdrawn"),
     )
     files = AssetSuite("raw.ledger_files", table="ledger.files")
     files.add(

@@ -42,3 +42,28 @@ create unique index if not exists files_sha256_once
 on ledger.files (sha256) where status in ('loaded', 'quarantined');
 create index if not exists files_path on ledger.files (path);
 create index if not exists files_delivery on ledger.files (delivery_id);
+
+-- A consent withdrawal removes rows that were loaded (or quarantined) from raw and
+-- quarantine: the file's counts at load time stay, and these say how many went since, so
+-- raw rows = rows_loaded - rows_withdrawn holds on clean data and fails only on a real loss.
+alter table ledger.files add column if not exists rows_withdrawn bigint not null default 0;
+alter table ledger.files
+add column if not exists quarantined_withdrawn bigint not null default 0;
+
+-- Every content a delivered file has had. A withdrawal rewrites landing files without the
+-- participant's lines; exactly-once must hold for the original bytes (a supplier's retry
+-- re-sends them) and for every rewrite (the next run sees the rewritten file). The original
+-- stays in ledger.files.sha256; each rewrite adds a row here.
+create table if not exists ledger.file_contents (
+    file_id     bigint not null references ledger.files (file_id),
+    sha256      text not null,
+    size_bytes  bigint,
+    recorded_at timestamptz not null default now(),
+    cause       text not null,
+    primary key (file_id, sha256)
+);
+create index if not exists file_contents_sha256 on ledger.file_contents (sha256);
+
+-- A delivery every file of which has a final ledger row: later runs skip it without reading
+-- (hashing) its files again, so a night costs what it delivers, not the whole landing area.
+alter table ledger.deliveries add column if not exists completed_at timestamptz;

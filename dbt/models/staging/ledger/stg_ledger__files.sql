@@ -18,6 +18,8 @@ renamed as (
         rows_loaded,
         rows_quarantined,
         rows_excluded,
+        rows_withdrawn,
+        quarantined_withdrawn,
         excluded_reason,
         duplicate_of as duplicate_of_ledger_file_id,
         started_at,
