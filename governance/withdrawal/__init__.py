@@ -1,4 +1,4 @@
-"""Consent withdrawal (feeds.md `withdrawals.csv`, issue 8): `gwh withdraw LANDING`.
+"""Consent withdrawal (feeds.md `withdrawals.csv`): `gwh withdraw LANDING`.
 
 `no_further_use` means every row of the participant leaves every layer. The loaders put the
 withdrawal into `raw.withdrawals`; `process_withdrawals` then applies each withdrawal not

@@ -84,7 +84,9 @@ def render_summary(report: LoadReport, console) -> None:
         console.print(
             f"{report.incomplete_deliveries} deliveries without _SUCCESS left for a later run"
         )
-    if not report.files:
+    if report.deliveries_complete:
+        console.print(f"{report.deliveries_complete} deliveries finished by earlier runs, skipped")
+    if not report.files and not report.deliveries_complete:
         console.print("no complete deliveries found")
     elif report.nothing_loaded:
         console.print("nothing to do: every delivered file was already loaded")

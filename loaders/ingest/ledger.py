@@ -350,6 +350,29 @@ def _ensure_delivery(conn: psycopg.Connection, d: Delivery) -> int:
     ).fetchone()[0]
 
 
+def mark_delivery_complete(conn: psycopg.Connection, d: Delivery) -> None:
+    """Record that every file of a complete delivery has its final ledger row: later runs
+    skip the folder without reading (hashing) its files again. Deliveries are immutable
+    once `_SUCCESS` is written (feeds.md), so this holds until a withdrawal rewrites one of
+    its files, which the ledger records on its own (ledger.file_contents)."""
+    did = _ensure_delivery(conn, d)
+    conn.execute(
+        "update ledger.deliveries set completed_at = clock_timestamp() "
+        "where delivery_id = %s and completed_at is null",
+        (did,),
+    )
+
+
+def completed_deliveries(conn: psycopg.Connection) -> set[str]:
+    """Paths of the deliveries every file of which was finished by an earlier run."""
+    return {
+        p
+        for (p,) in conn.execute(
+            "select path from ledger.deliveries where completed_at is not null"
+        )
+    }
+
+
 def _record_unread(
     conn: psycopg.Connection,
     delivery: Delivery,

@@ -54,6 +54,7 @@ class LoadReport:
     files: list[FileOutcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     incomplete_deliveries: int = 0  # folders without _SUCCESS, left for a later run
+    deliveries_complete: int = 0  # finished by an earlier run: not opened again
 
     def add(self, outcome: FileOutcome) -> None:
         self.files.append(outcome)
@@ -62,6 +63,7 @@ class LoadReport:
         self.files.extend(other.files)
         self.warnings.extend(other.warnings)
         self.incomplete_deliveries += other.incomplete_deliveries
+        self.deliveries_complete += other.deliveries_complete
 
     @property
     def failed(self) -> list[FileOutcome]:
@@ -101,5 +103,6 @@ class LoadReport:
             },
             "warnings": self.warnings,
             "incomplete_deliveries": self.incomplete_deliveries,
+            "deliveries_complete": self.deliveries_complete,
             "nothing_loaded": self.nothing_loaded,
         }

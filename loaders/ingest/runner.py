@@ -17,7 +17,13 @@ import psycopg
 from domain.reasons import FileReason
 from loaders.ingest.discovery import SUCCESS, Delivery, discover
 from loaders.ingest.errors import FileError
-from loaders.ingest.ledger import FileContext, Handler, process_file
+from loaders.ingest.ledger import (
+    FileContext,
+    Handler,
+    completed_deliveries,
+    mark_delivery_complete,
+    process_file,
+)
 from loaders.ingest.report import FileOutcome, LoadReport
 from loaders.pseudonymise import Pseudonymiser, resolve_key
 
@@ -150,7 +156,8 @@ def load_landing(
     pseudonymisation key comes from `key`, else the environment/Airflow
     (loaders.pseudonymise.resolve_key); `demo_key=True` uses the published demo key. Raises
     PseudonymKeyMissing before touching anything when no key is found. Safe to call
-    concurrently and repeatedly: finished files are skipped.
+    concurrently and repeatedly: finished files are skipped, and a delivery every file of
+    which is finished is not opened again (ledger.deliveries.completed_at).
     """
     pseudonymiser = Pseudonymiser(resolve_key(key, demo=demo_key))
     landing = Path(landing)
@@ -161,6 +168,7 @@ def load_landing(
     with psycopg.connect(url, autocommit=True) as conn:
         _check_schema(conn)
         run = Run(conn, landing.resolve(), pseudonymiser, report, progress)
+        completed = completed_deliveries(conn)
         for d in deliveries:
             if due is not None and not due(d):
                 continue
@@ -168,6 +176,14 @@ def load_landing(
                 report.incomplete_deliveries += 1
                 log.info("%s: no %s yet; left for a later run", d.rel_path, SUCCESS)
                 continue
+            if d.rel_path in completed:
+                # finished by an earlier run: not read again, so a night costs what it
+                # delivers rather than the whole landing area
+                report.deliveries_complete += 1
+                continue
+            first = len(report.files)
             module = importlib.import_module(f"loaders.feeds.{d.feed}")
             module.load_delivery(run, d)
+            if not any(f.status == "failed" for f in report.files[first:]):
+                mark_delivery_complete(conn, d)
     return report
