@@ -17,7 +17,7 @@ from governance.withdrawal.database import (
     remove_from_raw,
     scrub_dq_results,
 )
-from governance.withdrawal.landing import clean_landing
+from governance.withdrawal.landing import clean_landing, landing_files_of
 from governance.withdrawal.subjects import (
     NO_FURTHER_USE,
     Withdrawal,
@@ -75,14 +75,17 @@ def apply_withdrawal(
     outcome = WithdrawalOutcome(w.referral_id, w.withdrawal_option, w.withdrawal_date)
     if w.withdrawal_option == NO_FURTHER_USE:
         subject = find_subject(conn, w)
+        quarantined_in: set[int] = set()
+        remove_from_quarantine(conn, subject, pseudonymiser, outcome.removed, quarantined_in)
+        # Where they are on the landing area, from the ledger, before their rows go.
+        files = landing_files_of(conn, subject, quarantined_in)
         remove_from_raw(conn, subject, outcome.removed)
-        remove_from_quarantine(conn, subject, pseudonymiser, outcome.removed)
         redact_ledger(conn, subject, outcome.removed)
         remove_from_dbt_tables(conn, subject, outcome.removed)
         scrub_dq_results(conn, subject, outcome.removed)
         # Landing last: if it fails, the transaction rolls back and the next run retries
         # (cutting lines that are already gone is a no-op).
-        outcome.landing_files = clean_landing(conn, landing, subject, pseudonymiser)
+        outcome.landing_files = clean_landing(conn, landing, subject, pseudonymiser, files)
     conn.execute(
         "insert into audit.withdrawals (referral_id, participant_pseudonym, withdrawal_date, "
         "withdrawal_option, rows_removed, removed, landing_files) "

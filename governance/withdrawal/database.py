@@ -152,19 +152,22 @@ def remove_from_quarantine(
     s: Subject,
     pseudonymiser: Pseudonymiser,
     removed: dict[str, int],
+    files: set[int],
 ) -> None:
     """Delete quarantined raw lines that belong to the participant.
 
     Only the pseudonym is known after loading, so a line is matched by its referral id or
-    platekey, or by hashing every NHS-number-shaped token in it with the same key.
+    platekey, or by hashing every NHS-number-shaped token in it with the same key. The
+    ledger ids of the files those lines came from are added to `files`.
     """
     matches = line_matcher(s, pseudonymiser)
     doomed = []
     with conn.cursor(name="withdraw_quarantine_scan") as cur:
-        cur.execute("select ctid::text, raw_line from quarantine.rows")
-        for ctid, line in cur:
+        cur.execute("select ctid::text, ledger_file_id, raw_line from quarantine.rows")
+        for ctid, file_id, line in cur:
             if matches(line):
                 doomed.append(ctid)
+                files.add(file_id)
     if doomed:
         removed["quarantine.rows"] = _count_withdrawn(
             conn,

@@ -14,6 +14,7 @@ import psycopg
 
 from formats.vcf import VcfError, drop_samples
 from governance.withdrawal.subjects import Subject, line_matcher
+from loaders.ingest import unsafe_reason
 from loaders.ingest.ledger import record_content, sha256_file
 from loaders.pseudonymise import Pseudonymiser
 
@@ -57,24 +58,127 @@ def _rewrite_delimited(
     return dropped
 
 
+#: Raw tables, and how a row of one belongs to the participant (psycopg named parameters:
+#: r referral ids, ps pseudonyms, p platekeys, f families, pf families they were proband of).
+_THEIR_ROWS = (
+    ("raw.referrals_participants", "referral_id = any(%(r)s)"),
+    ("raw.referrals_phenotypes", "referral_id = any(%(r)s)"),
+    ("raw.referrals_tumours", "referral_id = any(%(r)s)"),
+    ("raw.results_exit_questionnaires", "referral_id = any(%(r)s) or family_id = any(%(pf)s)"),
+    (
+        "raw.sequencing_manifest",
+        "referral_id = any(%(r)s) or platekey = any(%(p)s) or family_id = any(%(f)s)",
+    ),
+    ("raw.sequencing_qc", "platekey = any(%(p)s)"),
+    ("raw.hes_apc", "participant_pseudonym = any(%(ps)s)"),
+    ("raw.hes_op", "participant_pseudonym = any(%(ps)s)"),
+    ("raw.hes_ae", "participant_pseudonym = any(%(ps)s)"),
+    ("raw.mortality_deaths", "participant_pseudonym = any(%(ps)s)"),
+    ("raw.withdrawals", "referral_id = any(%(r)s)"),
+)
+
+
+def landing_files_of(
+    conn: psycopg.Connection, s: Subject, quarantined_in: set[int] | None = None
+) -> set[str]:
+    """The delivered files (paths relative to the landing root) that hold the participant,
+    found in the ledger, not by reading the landing area: every raw row keeps the ledger id
+    of the file it came from; `quarantined_in` adds the files of their quarantined lines;
+    their own and their families' genome and QC files are named in the manifests.
+
+    Read before their rows are deleted; the cost follows the participant, not the landing.
+    """
+    params = {
+        "r": sorted(s.referral_ids),
+        "ps": sorted(s.pseudonyms),
+        "p": sorted(s.platekeys),
+        "f": sorted(s.families),
+        "pf": sorted(s.proband_families),
+    }
+    ids = set(quarantined_in or ())
+    for table, where in _THEIR_ROWS:
+        ids |= {
+            r[0]
+            for r in conn.execute(
+                f"select distinct ledger_file_id from {table} where {where}", params
+            )
+        }
+    # Files loaded after their withdrawal was, whose lines of withdrawn participants the
+    # loader refused (counted, not kept: the ledger cannot say whose they were).
+    ids |= {
+        r[0]
+        for r in conn.execute(
+            "select distinct q.ledger_file_id from quarantine.rows q "
+            "where q.reason = 'withdrawn_participant' and q.ledger_file_id > "
+            "(select min(w.ledger_file_id) from raw.withdrawals w where w.referral_id = any(%s))",
+            (params["r"],),
+        )
+    }
+    paths = {
+        r[0]
+        for r in conn.execute(
+            "select path from ledger.files where file_id = any(%s)", (sorted(ids),)
+        )
+    }
+    # genome and QC files: their own, and the joint VCFs of their families (to cut a column)
+    names = sorted(
+        s.vcf_files
+        | {f"{fam}.vcf.gz" for fam in s.families}
+        | {f"{pk}.qc.json" for pk in s.platekeys}
+    )
+    paths |= {
+        r[0]
+        for r in conn.execute(
+            "select d.path || '/' || m.file_name from raw.sequencing_manifest m "
+            "join ledger.files f on f.file_id = m.ledger_file_id "
+            "join ledger.deliveries d on d.delivery_id = f.delivery_id "
+            "where m.file_name = any(%s)",
+            (names,),
+        )
+    }
+    return paths
+
+
+def _not_loaded_yet(conn: psycopg.Connection, landing: Path) -> set[str]:
+    """Files of the complete deliveries the ledger has not seen yet (delivered for a later
+    night): the ledger cannot say what they hold, so they are read."""
+    from loaders.ingest import discover
+
+    deliveries, _ = discover(landing)
+    known = {r[0] for r in conn.execute("select path from ledger.deliveries")}
+    out: set[str] = set()
+    for d in deliveries:
+        if d.rel_path in known or not d.abs_path.is_dir():
+            continue
+        out |= {f"{d.rel_path}/{p.name}" for p in d.abs_path.iterdir() if p.is_file()}
+    return out
+
+
 def clean_landing(
-    conn: psycopg.Connection, landing: Path, s: Subject, pseudonymiser: Pseudonymiser
+    conn: psycopg.Connection,
+    landing: Path,
+    s: Subject,
+    pseudonymiser: Pseudonymiser,
+    candidates: set[str],
 ) -> list[dict[str, str]]:
     """Remove the participant from the landing area; returns what was done per file.
 
-    The ledger row of every rewritten file takes its new SHA-256 (so the next load sees it
-    as already loaded); deleted files keep their ledger rows as the record of delivery.
+    Only `candidates` (from `landing_files_of`, read before their rows were deleted) and
+    the files of deliveries not loaded yet are visited. The ledger learns every rewritten
+    file's new SHA-256 (so the next load sees it as loaded); deleted files keep their
+    ledger rows as the record of delivery.
     """
     actions: list[dict[str, str]] = []
     if not landing.is_dir():
         raise FileNotFoundError(f"landing area {landing} is not a directory")
+    root = landing.resolve()
     matches = line_matcher(s, pseudonymiser)
 
     def row_is_theirs(_: dict[str, str], fields: list[str]) -> bool:
         return matches("\x1f".join(fields))
 
     def note(path: Path, action: str, detail: str = "") -> None:
-        rel = path.relative_to(landing).as_posix()
+        rel = path.relative_to(root).as_posix()
         entry = {"path": rel, "action": action}
         if detail:
             entry["detail"] = detail
@@ -89,9 +193,16 @@ def clean_landing(
         "exit_questionnaires.csv",
         "withdrawals.csv",
     }
-    for path in sorted(landing.rglob("*")):
-        if not path.is_file() or path.is_symlink():
-            continue
+    visit = set(candidates) | _not_loaded_yet(conn, root)
+    files: list[Path] = []
+    for rel in sorted(visit):
+        if unsafe_reason(root, rel):
+            continue  # a symlink out of the landing area: never followed
+        path = root / rel
+        if path.is_file():
+            files.append(path)
+    folders: set[Path] = set()
+    for path in files:
         name = path.name
         if name in csv_feeds:
 
@@ -111,11 +222,13 @@ def clean_landing(
         elif name.endswith(".qc.json") and name.removesuffix(".qc.json") in s.platekeys:
             path.unlink()
             note(path, "deleted")
+        elif name.endswith(".vcf.gz") or name == "manifest.csv":
+            folders.add(path.parent)
     # VCFs after the text files, then their manifests (which carry the VCF checksums).
-    for folder in sorted(p for p in (landing / "sequencing").glob("*") if p.is_dir()):
+    for folder in sorted(folders):
         manifest = folder / "manifest.csv"
         new_sha: dict[str, str] = {}
-        for vcf in sorted(folder.glob("*.vcf.gz")):
+        for vcf in sorted(p for p in files if p.parent == folder and p.name.endswith(".vcf.gz")):
             if vcf.name in s.vcf_files:
                 vcf.unlink()
                 note(vcf, "deleted")
