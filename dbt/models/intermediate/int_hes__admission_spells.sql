@@ -1,9 +1,45 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='participant_pseudonym',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['spell_key'], 'unique': True},
+            {'columns': ['participant_pseudonym']},
+            {'columns': ['content_ledger_file_id']},
+        ],
+        post_hook=["{{ remove_withdrawn('participant_pseudonym') }}", "{{ advance_watermark() }}"],
+    )
+}}
+-- depends_on: {{ ref('stg_ledger__files') }}
 with
 
-episodes as (
-    select * from {{ ref('stg_hes__apc_episodes') }}
+all_episodes as (
+    select * from {{ ref('int_hes__apc_episodes') }}
     where admission_date is not null
 ),
+
+{% if is_incremental() %}
+    -- a spell is rebuilt whole, with every other spell of its participant, whenever one
+    -- of their episodes changed since the last build
+    changed_participants as (
+        select distinct participant_pseudonym
+        from all_episodes
+        where content_ledger_file_id > {{ incremental_watermark() }}
+    ),
+
+    episodes as (
+        select * from all_episodes
+        where participant_pseudonym in (
+                select changed_participants.participant_pseudonym from changed_participants
+            )
+    ),
+{% else %}
+    episodes as (
+        select * from all_episodes
+    ),
+{% endif %}
 
 spells as (
     select
@@ -14,9 +50,26 @@ spells as (
         max(coalesce(discharge_date, episode_end_date, episode_start_date)) as spell_end_date,
         count(*) as episode_count,
         min(episode_key) filter (where episode_order = 1) as first_episode_key,
-        bool_or(episode_order = 1) as has_first_episode
+        bool_or(episode_order = 1) as has_first_episode,
+        max(content_ledger_file_id) as content_ledger_file_id
     from episodes
     group by participant_pseudonym, provider_code, admission_date
+),
+
+last_episodes as (
+    select distinct on (participant_pseudonym, provider_code, admission_date)
+        participant_pseudonym,
+        provider_code,
+        admission_date,
+        discharge_method_code
+    from episodes
+    order by
+        participant_pseudonym asc,
+        provider_code asc,
+        admission_date asc,
+        episode_order desc nulls last,
+        episode_start_date desc,
+        episode_key desc
 )
 
 select
@@ -40,17 +93,13 @@ select
         '21', '22', '23', '24', '25', '2A', '2B', '2C', '2D'
     ) as is_emergency,
     first_episode.admission_method_code in ('11', '12', '13') as is_elective,
-    last_episode.discharge_method_code = '4' as died_in_spell
+    last_episodes.discharge_method_code = '4' as died_in_spell,
+    spells.content_ledger_file_id
 from spells
 left join episodes as first_episode
     on spells.first_episode_key = first_episode.episode_key
-left join lateral (
-    select e.discharge_method_code
-    from episodes as e
-    where
-        e.participant_pseudonym = spells.participant_pseudonym
-        and e.provider_code = spells.provider_code
-        and e.admission_date = spells.admission_date
-    order by e.episode_order desc nulls last, e.episode_start_date desc
-    limit 1
-) as last_episode on true
+left join last_episodes
+    on
+        spells.participant_pseudonym = last_episodes.participant_pseudonym
+        and spells.provider_code = last_episodes.provider_code
+        and spells.admission_date = last_episodes.admission_date

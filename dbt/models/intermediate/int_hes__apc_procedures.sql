@@ -1,7 +1,7 @@
 with
 
 episodes as (
-    select * from {{ ref('stg_hes__apc_episodes') }}
+    select * from {{ ref('int_hes__apc_episodes') }}
 ),
 
 opcs4_codes as (

@@ -1,8 +1,88 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='referral_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        indexes=[{'columns': ['referral_id', 'event_sequence'], 'unique': True}],
+        post_hook=["{{ remove_withdrawn('referral_id') }}", "{{ advance_watermark() }}"],
+    )
+}}
+-- depends_on: {{ ref('stg_ledger__files') }}
+-- depends_on: {{ ref('int_hes__admission_spells') }}
+-- depends_on: {{ ref('int_hes__op_appointments') }}
+-- depends_on: {{ ref('int_hes__ae_attendances') }}
+-- depends_on: {{ ref('stg_mortality__deaths') }}
 with
 
-participants as (
+all_participants as (
     select * from {{ ref('stg_referrals__participants') }}
 ),
+
+{% if is_incremental() %}
+    -- a participant's timeline is rebuilt whole when anything on it changed since the last
+    -- build: their referral, samples, family result, hospital records, death or tiering
+    changed_pseudonyms as (
+        select spells.participant_pseudonym
+        from {{ ref('int_hes__admission_spells') }} as spells
+        where spells.content_ledger_file_id > {{ incremental_watermark() }}
+        union
+        select appointments.participant_pseudonym
+        from {{ ref('int_hes__op_appointments') }} as appointments
+        where appointments.content_ledger_file_id > {{ incremental_watermark() }}
+        union
+        select attendances.participant_pseudonym
+        from {{ ref('int_hes__ae_attendances') }} as attendances
+        where attendances.content_ledger_file_id > {{ incremental_watermark() }}
+        union
+        select deaths.participant_pseudonym
+        from {{ ref('stg_mortality__deaths') }} as deaths
+        where deaths.ledger_file_id > {{ incremental_watermark() }}
+    ),
+
+    changed_families as (
+        select exits.family_id
+        from {{ ref('stg_results__exit_questionnaires') }} as exits
+        where exits.ledger_file_id > {{ incremental_watermark() }}
+        union
+        -- a family result that has gone (its proband withdrew) leaves every member's timeline
+        (
+            select built.source_key as family_id
+            from {{ this }} as built
+            where built.event_type = 'result_reported'
+            except
+            select exits.family_id
+            from {{ ref('stg_results__exit_questionnaires') }} as exits
+        )
+        union
+        select tiered.family_id
+        from {{ ref('int_variants__highest_tier') }} as tiered
+        where tiered.tiered_date >= (
+                select coalesce(max(built.event_date), '1900-01-01')
+                from {{ this }} as built
+                where built.event_type = 'tiering'
+            )
+    ),
+
+    participants as (
+        select * from all_participants
+        where
+            ledger_file_id > {{ incremental_watermark() }}
+            or participant_pseudonym in (
+                select changed_pseudonyms.participant_pseudonym from changed_pseudonyms
+            )
+            or family_id in (select changed_families.family_id from changed_families)
+            or referral_id in (
+                select samples.referral_id
+                from {{ ref('stg_sequencing__manifest') }} as samples
+                where samples.ledger_file_id > {{ incremental_watermark() }}
+            )
+    ),
+{% else %}
+    participants as (
+        select * from all_participants
+    ),
+{% endif %}
 
 results as (
     select
@@ -10,30 +90,37 @@ results as (
         result_date,
         case_solved
     from {{ ref('stg_results__exit_questionnaires') }}
+    where family_id in (select participants.family_id from participants)
 ),
 
 manifest as (
     select * from {{ ref('stg_sequencing__manifest') }}
+    where referral_id in (select participants.referral_id from participants)
 ),
 
 highest_tiers as (
     select * from {{ ref('int_variants__highest_tier') }}
+    where proband_referral_id in (select participants.referral_id from participants)
 ),
 
 admission_spells as (
     select * from {{ ref('fct_admission_spell') }}
+    where referral_id in (select participants.referral_id from participants)
 ),
 
 outpatient_appointments as (
     select * from {{ ref('fct_outpatient_appointment') }}
+    where referral_id in (select participants.referral_id from participants)
 ),
 
 ae_attendances as (
     select * from {{ ref('fct_ae_attendance') }}
+    where referral_id in (select participants.referral_id from participants)
 ),
 
 deaths as (
     select * from {{ ref('fct_death') }}
+    where referral_id in (select participants.referral_id from participants)
 ),
 
 samples as (

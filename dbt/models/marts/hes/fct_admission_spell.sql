@@ -1,7 +1,28 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='referral_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['spell_key'], 'unique': True},
+            {'columns': ['referral_id']},
+        ],
+        post_hook=["{{ remove_withdrawn('referral_id') }}", "{{ advance_watermark() }}"],
+    )
+}}
+-- depends_on: {{ ref('stg_ledger__files') }}
 with
 
 spells as (
     select * from {{ ref('int_hes__admission_spells') }}
+    {% if is_incremental() %}
+        -- every row of each participant whose records or referral changed since the
+        -- last build, rebuilt whole (delete+insert by referral)
+        where participant_pseudonym in (
+                {{ changed_participants(ref('int_hes__admission_spells')) }}
+            )
+    {% endif %}
 ),
 
 participants as (

@@ -1,24 +1,25 @@
 {{
     config(
         materialized='incremental',
-        unique_key='episode_key',
+        unique_key='referral_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=[
-            "delete from {{ this }} where episode_key not in "
-            ~ "(select episode_key from {{ ref('stg_hes__apc_episodes') }})"
-        ]
+        indexes=[
+            {'columns': ['episode_key'], 'unique': True},
+            {'columns': ['referral_id']},
+        ],
+        post_hook=["{{ remove_withdrawn('referral_id') }}", "{{ advance_watermark() }}"],
     )
 }}
+-- depends_on: {{ ref('stg_ledger__files') }}
 with
 
 episodes as (
-    select * from {{ ref('stg_hes__apc_episodes') }}
+    select * from {{ ref('int_hes__apc_episodes') }}
     {% if is_incremental() %}
-        where delivery_date >= (
-                select coalesce(max(already_built.delivery_date), '1900-01-01')
-                from {{ this }} as already_built
-            )
+        -- every row of each participant whose records or referral changed since the
+        -- last build, rebuilt whole (delete+insert by referral)
+        where participant_pseudonym in ({{ changed_participants(ref('int_hes__apc_episodes')) }})
     {% endif %}
 ),
 
@@ -48,6 +49,6 @@ select
     episodes.diagnosis_01 as primary_diagnosis_code,
     episodes.procedure_01 as main_procedure_code,
     episodes.episode_end_date - episodes.episode_start_date as episode_length_days,
-    episodes.delivery_date
+    episodes.content_delivery_date as delivery_date
 from episodes
 inner join participants on episodes.participant_pseudonym = participants.participant_pseudonym

@@ -6,10 +6,6 @@ source as (
 
 withdrawn as (
     {{ withdrawn_no_further_use() }}
-),
-
-newest as (
-    {{ newest_delivery('source', ['aekey']) }}
 )
 
 select
@@ -20,10 +16,12 @@ select
     aearrivalmode as arrival_mode_code,
     aeattenddisp as attendance_disposal_code,
     {%- for i in range(1, 13) %}
-        nullif(newest.diag_{{ '%02d' % i }}, '') as diagnosis_{{ '%02d' % i }},
+        nullif(source.diag_{{ '%02d' % i }}, '') as diagnosis_{{ '%02d' % i }},
     {%- endfor %}
-    delivery_date
-from newest
+    delivery_date,
+    ledger_file_id,
+    source_line
+from source
 where participant_pseudonym not in (
         select withdrawn.participant_pseudonym from withdrawn
     )

@@ -6,10 +6,6 @@ source as (
 
 withdrawn as (
     {{ withdrawn_no_further_use() }}
-),
-
-newest as (
-    {{ newest_delivery('source', ['attendkey']) }}
 )
 
 select
@@ -22,13 +18,15 @@ select
     mainspef as main_specialty_code,
     tretspef as treatment_specialty_code,
     {%- for i in range(1, 13) %}
-        nullif(newest.diag_4_{{ '%02d' % i }}, '') as diagnosis_{{ '%02d' % i }},
+        nullif(source.diag_4_{{ '%02d' % i }}, '') as diagnosis_{{ '%02d' % i }},
     {%- endfor %}
     {%- for i in range(1, 25) %}
-        nullif(nullif(newest.opertn_4_{{ '%02d' % i }}, ''), '-') as procedure_{{ '%02d' % i }},
+        nullif(nullif(source.opertn_4_{{ '%02d' % i }}, ''), '-') as procedure_{{ '%02d' % i }},
     {%- endfor %}
-    delivery_date
-from newest
+    delivery_date,
+    ledger_file_id,
+    source_line
+from source
 where participant_pseudonym not in (
         select withdrawn.participant_pseudonym from withdrawn
     )

@@ -17,7 +17,8 @@ select
     dod as date_of_death,
     dor as date_of_registration,
     cause_of_death as underlying_cause_code,
-    delivery_date
+    delivery_date,
+    ledger_file_id
 from newest
 where participant_pseudonym not in (
         select withdrawn.participant_pseudonym from withdrawn

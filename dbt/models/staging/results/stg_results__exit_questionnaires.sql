@@ -21,6 +21,7 @@ select
     nullif(causal_variant, '') as causal_variant,
     nullif(acmg_classification, '') as acmg_classification,
     actionability,
-    delivery_date
+    delivery_date,
+    ledger_file_id
 from newest
 where referral_id not in (select withdrawn.referral_id from withdrawn)
