@@ -297,14 +297,25 @@ def _referral_date(rng: random.Random, night: int, nights: list[date]) -> date:
     return _rand_date(rng, nights[night - 1], nights[night] - timedelta(days=1))
 
 
-def _referral_night(rng: random.Random, n_nights: int) -> int:
-    """Night 1 carries the backlog; each later night brings ~4 % new referrals."""
+def _referral_night(rng: random.Random, n_nights: int, delta_night: float = 0.0) -> int:
+    """Night 1 carries the backlog; each later night brings ~4 % new referrals.
+
+    With `delta_night`, the last of the nights is an extra one that brings that share of
+    the programme as new referrals (a benchmark's small-delta night); the draw is made only
+    then, so a programme without it is the same for the same seed.
+    """
+    if delta_night:
+        if rng.random() < delta_night:
+            return n_nights - 1
+        n_nights -= 1
     if n_nights == 1 or rng.random() > 0.04 * (n_nights - 1):
         return 0
     return rng.randint(1, n_nights - 1)
 
 
-def build_families(streams: Streams, n_participants: int, nights: list[date]) -> list[FamilyInfo]:
+def build_families(
+    streams: Streams, n_participants: int, nights: list[date], delta_night: float = 0.0
+) -> list[FamilyInfo]:
     rng = streams("families")
     ids = _Ids(streams)
     gmcs = sorted(cat.GMC_WEIGHTS)
@@ -314,7 +325,7 @@ def build_families(streams: Streams, n_participants: int, nights: list[date]) ->
     while made < n_participants:
         left = n_participants - made
         gmc = rng.choices(gmcs, weights=weights)[0]
-        night = _referral_night(rng, len(nights))
+        night = _referral_night(rng, len(nights), delta_night)
         ref_date = _referral_date(rng, night, nights)
         if rng.random() < 0.4 or left == 1:  # ~20 % of participants (singletons)
             fi = _cancer_family(rng, ids, gmc, ref_date, night)

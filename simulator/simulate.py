@@ -233,8 +233,14 @@ def simulate(
     defects: float = 0.0,
     progress: bool = True,
     console: Console | None = None,
+    delta_night: float = 0.0,
 ) -> SimulationSummary:
-    """Generate the programme into out/landing and out/ground_truth (both replaced)."""
+    """Generate the programme into out/landing and out/ground_truth (both replaced).
+
+    `delta_night` (a share of the programme, e.g. 0.01) adds one night after `nights` whose
+    new referrals are that share: the small nightly delta a running programme sees, for the
+    scale benchmark to measure what a night costs once the backlog is in.
+    """
     if participants < 1:
         raise ValueError("participants must be at least 1")
     if nights < 1:
@@ -243,6 +249,8 @@ def simulate(
         raise ValueError(f"scale must be one of {vcf.SCALES}")
     if not 0.0 <= defects < 1.0:
         raise ValueError("defects must be a rate in [0, 1)")
+    if not 0.0 <= delta_night < 1.0:
+        raise ValueError("delta_night must be a share in [0, 1)")
     out = Path(out)
     landing, truth = out / "landing", out / "ground_truth"
     for d in (landing, truth):
@@ -253,8 +261,8 @@ def simulate(
     console = console or Console(stderr=True)
 
     streams = co.Streams(seed)
-    night_list = co.night_dates(nights)
-    fams = co.build_families(streams, participants, night_list)
+    night_list = co.night_dates(nights + (1 if delta_night else 0))
+    fams = co.build_families(streams, participants, night_list, delta_night)
     co.assign_sequencing(streams, fams, night_list)
     initial = co._initial_panels(streams)
     co.plan_causal(streams, fams, initial)
@@ -264,7 +272,7 @@ def simulate(
             wanted.setdefault(fi.disease.name, set()).update(
                 p.gene.symbol for p in fi.family.causal
             )
-    panels = co.build_panel_history(streams, initial, nights, wanted)
+    panels = co.build_panel_history(streams, initial, len(night_list), wanted)
     prog = co.Programme(seed, night_list, fams, panels)
     prog.phenotypes = co.build_phenotypes(streams, fams)
     prog.deaths = co.build_deaths(streams, fams, night_list)
@@ -300,7 +308,7 @@ def simulate(
                 p = pvs[0]
                 first[fid] = (p.gene_symbol, f"{p.chrom}:{p.pos}:{p.ref}:{p.alt}", p.impact)
         co.assign_results(streams, fams, night_list, first)
-        t_hes = bar.add_task("HES, deaths, referrals, results", total=nights)
+        t_hes = bar.add_task("HES, deaths, referrals, results", total=len(night_list))
         hes_mod.build_hes(streams, prog)
         hes_deliveries = {k: hes_mod.deliveries(prog, k) for k in ("apc", "op", "ae")}
         for n, night in enumerate(night_list):

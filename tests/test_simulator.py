@@ -236,3 +236,23 @@ def test_defects_recorded_and_present(runs):
 
 def test_no_defects_at_rate_zero(runs):
     assert _csv_rows(runs["a"] / "ground_truth" / "defects.csv") == []
+
+
+def test_a_delta_night_brings_its_share_of_new_referrals(tmp_path):
+    """The scale benchmark's small-delta night: one extra night whose new referrals are the
+    requested share of the programme, while the nights before it are those of the same seed
+    without it (the extra draw is made only when asked)."""
+    n, share = 200, 0.05
+    summary = simulate(
+        tmp_path / "p", participants=n, seed=5, nights=1, delta_night=share, progress=False
+    )
+    assert len(summary.nights) == 2
+    last = summary.nights[-1].isoformat()
+    per_night: dict[str, int] = {}
+    for p in (tmp_path / "p" / "landing").glob("referrals/*/*/participants.csv"):
+        per_night[p.parent.name] = per_night.get(p.parent.name, 0) + len(_csv_rows(p))
+    assert sum(per_night.values()) >= n
+    # whole families move together, so the share is of families: allow binomial spread
+    assert 0.01 * n <= per_night[last] <= 0.14 * n, per_night
+    with pytest.raises(ValueError, match="delta_night"):
+        simulate(tmp_path / "q", participants=10, seed=5, delta_night=1.5, progress=False)

@@ -17,6 +17,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         nights=args.nights,
         scale=args.scale,
         defects=args.defects,
+        delta_night=args.delta_night,
         console=make_console(stderr=True),
     )
     return 0
@@ -34,5 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=0.0,
         help="rate of planted specification breaches per row/file (default 0)",
+    )
+    p.add_argument(
+        "--delta-night",
+        type=float,
+        default=0.0,
+        help="add a last night bringing this share of the programme as new referrals "
+        "(e.g. 0.01, for the scale benchmark's small-delta night)",
     )
     p.set_defaults(func=cmd_simulate)
