@@ -27,6 +27,7 @@ class RowReason(StrEnum):
     EMBEDDED_NUL = "embedded_nul"  # NUL byte inside a field
     DUPLICATE_KEY = "duplicate_key"  # business key repeated within one file
     WITHDRAWN_PARTICIPANT = "withdrawn_participant"  # re-delivery of a withdrawn participant
+    VERSION_NOT_NEWER = "version_not_newer"  # a PanelApp panel version below one loaded
 
 
 class FileReason(StrEnum):
