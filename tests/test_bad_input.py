@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from support.feedspec import APC_COLS, DEATH_COLS, Landing, build_landing, sha256
+from support.feedspec import APC_COLS, DEATH_COLS, Landing, build_landing
 
 from gwh.cli import main as gwh
 from loaders.ingest import load_landing
@@ -271,7 +271,17 @@ def _oversized(land: Landing, tmp: Path) -> str:
     return ""
 
 
-@pytest.mark.parametrize("defect", [_outside_symlink, _not_a_date, _not_utf8, _oversized])
+def _manifest_links_out(land: Landing, tmp: Path) -> str:
+    outside = tmp / "outside"
+    outside.mkdir()
+    shutil.move(land.path(MANIFEST), outside / "manifest.csv")
+    land.path(MANIFEST).symlink_to(outside / "manifest.csv")
+    return ""
+
+
+@pytest.mark.parametrize(
+    "defect", [_outside_symlink, _manifest_links_out, _not_a_date, _not_utf8, _oversized]
+)
 def test_every_entry_point_survives_a_bad_sequencing_delivery(
     url: str, land: Landing, tmp_path: Path, capsys, defect
 ) -> None:
@@ -299,15 +309,17 @@ def test_every_entry_point_survives_a_bad_sequencing_delivery(
     # the withdrawn participant is nowhere in raw, and the rerun brought nothing back
     gone = land.people[2].referral_id
     for table in ("referrals_participants", "sequencing_manifest"):
-        assert q(url, f"select count(*) from raw.{table} where referral_id = %s", (gone,)) == [
-            (0,)
-        ]
+        assert q(url, f"select count(*) from raw.{table} where referral_id = %s", (gone,)) == [(0,)]
     # every delivery the loaders read holds none of their lines any more, except a file
     # quarantined whole (not UTF-8), which the ledger cannot say holds them
     readable = [
         p
         for p in land.root.rglob("*.csv")
-        if p.is_file() and "latest" not in p.parts and "outside" not in p.parts
+        if p.is_file() and not p.is_symlink() and "latest" not in p.parts
     ]
     left = [p.name for p in readable if gone in p.read_text("utf-8", "replace")]
     assert left == ([] if defect is not _not_utf8 else ["manifest.csv"])
+    if defect is _manifest_links_out:
+        assert q(url, "select status from ledger.files where path = %s", (MANIFEST,)) == [
+            ("refused",)
+        ]
