@@ -13,7 +13,7 @@ Two kinds of properties:
 Inputs are built from a valid file of each feed, then damaged: values drawn from a set of
 troublesome texts (quotes, delimiters, line breaks, NUL, non-ASCII, very long values,
 dotted codes...) and arbitrary byte edits. `make test` runs a short pass of each
-(FUZZ_EXAMPLES, default 20 per property); `make fuzz` a long one.
+(a fixed set of examples per property); `make fuzz` a long, randomised one.
 """
 
 from __future__ import annotations
@@ -42,13 +42,17 @@ from loaders.ingest import FileError, load_landing
 from loaders.ingest.parsing import csv_records, pipe_records
 from warehouse import db
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
+#: Examples per property: a short, fixed pass by default (`make test`); `make fuzz` sets
+#: FUZZ_EXAMPLES for a long, randomised one. The end-to-end properties cost a load each.
+LONG = "FUZZ_EXAMPLES" in os.environ
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    derandomize=EXAMPLES <= 20,  # the short pass is the same every run; `make fuzz` explores
+    derandomize=not LONG,  # the short pass is the same every run; `make fuzz` explores
 )
+FUZZ_DB = settings(FUZZ, max_examples=EXAMPLES if LONG else 6)
 KEY = b"fuzz-test-key"
 
 #: Texts that have broken delimited readers somewhere.
@@ -281,7 +285,7 @@ subs = st.lists(st.tuples(st.integers(0, 99), st.integers(0, 99), text), max_siz
 quoted = st.builds(lambda v: '"' + v.replace('"', '""') + '"', text)
 
 
-@FUZZ
+@FUZZ_DB
 @given(subs, st.lists(st.tuples(st.integers(0, 99), st.integers(0, 99), quoted)), edits)
 def test_loader_on_fuzzed_participants_csv(area: FuzzArea, plain, quoted_, damage) -> None:
     rows = _table(area.read("referrals/EOE/2024-01-15/participants.csv"), ",")
@@ -291,7 +295,7 @@ def test_loader_on_fuzzed_participants_csv(area: FuzzArea, plain, quoted_, damag
     area.load("referrals", rel)
 
 
-@FUZZ
+@FUZZ_DB
 @given(subs, edits)
 def test_loader_on_fuzzed_hes_pipe_file(area: FuzzArea, subs_, damage) -> None:
     rows = _table(area.read("hes/2024-03/hes_ae.txt"), "|")
@@ -304,7 +308,7 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@FUZZ
+@FUZZ_DB
 @given(subs, edits)
 def test_loader_on_fuzzed_manifest(area: FuzzArea, subs_, damage) -> None:
     seq = area.template / "sequencing/2024-02-01"
@@ -318,7 +322,7 @@ def test_loader_on_fuzzed_manifest(area: FuzzArea, subs_, damage) -> None:
 qc_values = st.one_of(json_values, st.floats(allow_nan=True), st.integers(-(10**30), 10**30))
 
 
-@FUZZ
+@FUZZ_DB
 @given(st.dictionaries(st.sampled_from(["platekey", "mean_coverage", "pct_bases_ge_15x",
                                          "contamination_fraction", "reported_sex",
                                          "inferred_sex", "insert_size_median",
@@ -338,7 +342,7 @@ def test_loader_on_fuzzed_qc_json(area: FuzzArea, changes, dropped, damage) -> N
     area.load("sequencing", rel)
 
 
-@FUZZ
+@FUZZ_DB
 @given(
     st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9), json_values), max_size=4),
     st.integers(0, 3),
@@ -360,7 +364,7 @@ def test_loader_on_fuzzed_panelapp_snapshot(area: FuzzArea, changes, copies, dam
     area.load("panelapp", rel)
 
 
-@FUZZ
+@FUZZ_DB
 @given(edits, st.booleans())
 def test_genome_step_on_fuzzed_vcf(area: FuzzArea, damage, damage_packed) -> None:
     # a header line of its own: no two examples deliver the same genome (a duplicate)
