@@ -7,6 +7,7 @@ Hand-made deliveries (tests/support/feedspec.py) with one defect each; real Post
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -239,7 +240,8 @@ def _audit(event: str, args: tuple) -> None:
         target = args[0]
         if isinstance(target, str | bytes | Path):
             text = target.decode() if isinstance(target, bytes) else str(target)
-            if text.startswith(_WATCH[0]):
+            # where it really leads: a link inside the landing area may point out of it
+            if os.path.realpath(text).startswith(_WATCH[0]):
                 _OPENED.append(f"{event} {text}")
 
 
@@ -279,10 +281,26 @@ def _manifest_links_out(land: Landing, tmp: Path) -> str:
     return ""
 
 
+def _participants_link_out(land: Landing, tmp: Path) -> str:
+    outside = tmp / "outside"
+    outside.mkdir()
+    shutil.move(land.path(PART), outside / "participants.csv")
+    land.path(PART).symlink_to(outside / "participants.csv")
+    return ""
+
+
 @pytest.mark.parametrize(
-    "defect", [_outside_symlink, _manifest_links_out, _not_a_date, _not_utf8, _oversized]
+    "defect",
+    [
+        _outside_symlink,
+        _manifest_links_out,
+        _participants_link_out,
+        _not_a_date,
+        _not_utf8,
+        _oversized,
+    ],
 )
-def test_every_entry_point_survives_a_bad_sequencing_delivery(
+def test_every_entry_point_survives_a_bad_delivery(
     url: str, land: Landing, tmp_path: Path, capsys, defect
 ) -> None:
     wd = land.path("withdrawals/2024-03-01/withdrawals.csv")
@@ -321,5 +339,9 @@ def test_every_entry_point_survives_a_bad_sequencing_delivery(
     assert left == ([] if defect is not _not_utf8 else ["manifest.csv"])
     if defect is _manifest_links_out:
         assert q(url, "select status from ledger.files where path = %s", (MANIFEST,)) == [
+            ("refused",)
+        ]
+    if defect is _participants_link_out:
+        assert q(url, "select status from ledger.files where path = %s", (PART,)) == [
             ("refused",)
         ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from domain.reasons import FileReason, RowReason
@@ -101,40 +101,46 @@ def _malformed(exc: csv.Error, start: int, end: int) -> RowError:
 
 def csv_records(path: Path) -> Iterator[Record]:
     """Records of an RFC 4180 CSV file (comma, double-quote quoting), strictly read."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            yield from csv_text_records(fh)
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
+
+
+def csv_text_records(fh: Iterable[str]) -> Iterator[Record]:
+    """`csv_records` over lines of text already decoded (each with its line ending, as a
+    file opened with newline="" gives them)."""
     consumed: list[str] = []
     counter = [0]
 
-    def lines(fh) -> Iterator[str]:
+    def lines() -> Iterator[str]:
         for line in fh:
             counter[0] += 1
             consumed.append(line)
             yield line
 
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(lines(fh), strict=True)
-            start = 1
-            while True:
-                error = None
-                try:
-                    fields = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    # The reader drops the rest of the line it failed on and starts the next
-                    # record on the next line: the record is the lines it consumed.
-                    error = _malformed(exc, start, counter[0])
-                    fields = None
-                raw = _strip_eol("".join(consumed))
-                consumed.clear()
-                if error is None and '"' in raw and not _RFC4180.fullmatch(raw):
-                    error = RowError(
-                        RowReason.MALFORMED_CSV,
-                        "breaks RFC 4180 quoting: a quote inside an unquoted field",
-                    )
-                if error is not None:
-                    fields = _lenient(raw)
-                yield start, raw, fields, _needs_escape(raw), error
-                start = counter[0] + 1
-    except UnicodeDecodeError:
-        raise _not_utf8(path) from None
+    reader = csv.reader(lines(), strict=True)
+    start = 1
+    while True:
+        error = None
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # The reader drops the rest of the line it failed on and starts the next
+            # record on the next line: the record is the lines it consumed.
+            error = _malformed(exc, start, counter[0])
+            fields = None
+        raw = _strip_eol("".join(consumed))
+        consumed.clear()
+        if error is None and '"' in raw and not _RFC4180.fullmatch(raw):
+            error = RowError(
+                RowReason.MALFORMED_CSV,
+                "breaks RFC 4180 quoting: a quote inside an unquoted field",
+            )
+        if error is not None:
+            fields = _lenient(raw)
+        yield start, raw, fields, _needs_escape(raw), error
+        start = counter[0] + 1
