@@ -355,9 +355,9 @@ def test_loader_on_fuzzed_panelapp_snapshot(area: FuzzArea, changes, copies, dam
     for i, j, value in changes:
         target = doc[i % len(doc)]
         genes = target.get("genes") if isinstance(target, dict) else None
-        if j >= 5 and isinstance(genes, list) and genes:
-            g = genes[j % len(genes)]
-            g[sorted(g)[j % len(g)]] = value
+        gene = genes[j % len(genes)] if isinstance(genes, list) and genes else None
+        if j >= 5 and isinstance(gene, dict) and gene:
+            gene[sorted(gene)[j % len(gene)]] = value
         elif isinstance(target, dict):
             target[sorted(target)[j % len(target)]] = value
     rel = area.deliver("panelapp", {"panels.json": _damage(json.dumps(doc).encode(), damage)})
