@@ -342,6 +342,4 @@ def test_every_entry_point_survives_a_bad_delivery(
             ("refused",)
         ]
     if defect is _participants_link_out:
-        assert q(url, "select status from ledger.files where path = %s", (PART,)) == [
-            ("refused",)
-        ]
+        assert q(url, "select status from ledger.files where path = %s", (PART,)) == [("refused",)]
