@@ -382,3 +382,20 @@ def test_genome_step_on_fuzzed_vcf(area: FuzzArea, damage, damage_packed) -> Non
     assert [g.file_name for g in refs] == [vcf.name]
     (result,) = process_genomes(area.url, area.root, refs)
     assert result.status in ("loaded", "quarantined"), result
+
+
+# --- crashes the fuzzing found, kept as regression cases ---------------------------------
+
+
+def test_found_bgzf_block_whose_extra_field_runs_past_the_data(tmp_path: Path) -> None:
+    """Two bytes inserted into a BGZF VCF made a gzip member claim an extra field longer
+    than the bytes left: the block reader indexed past its buffer (IndexError, a `failed`
+    genome) instead of calling the file damaged."""
+    from variants.summary import summarise
+
+    text = VCF_HEADER.replace("\n", "\n##fuzz=10\n", 1).encode()
+    path = tmp_path / "damaged.vcf.gz"
+    path.write_bytes(_damage(_bgzf(text), [(8195, 0, b"\xd2$")]))
+    with pytest.raises(VcfError) as err:
+        summarise(path, threads=1)
+    assert err.value.code == "unreadable_gzip"
