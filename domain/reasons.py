@@ -11,6 +11,9 @@ from enum import StrEnum
 
 class RowReason(StrEnum):
     WRONG_COLUMN_COUNT = "wrong_column_count"  # row has more/fewer fields than the header
+    #: breaks RFC 4180 quoting: text after a closing quote, a quote inside an unquoted
+    #: field, a quote never closed
+    MALFORMED_CSV = "malformed_csv"
     MISSING_REQUIRED = "missing_required"  # a required field is empty
     INVALID_NHS_NUMBER = "invalid_nhs_number"  # not 10 digits or bad Modulus 11 check digit
     INVALID_DATE = "invalid_date"  # not an ISO YYYY-MM-DD calendar date
@@ -24,6 +27,7 @@ class RowReason(StrEnum):
     EMBEDDED_NUL = "embedded_nul"  # NUL byte inside a field
     DUPLICATE_KEY = "duplicate_key"  # business key repeated within one file
     WITHDRAWN_PARTICIPANT = "withdrawn_participant"  # re-delivery of a withdrawn participant
+    VERSION_NOT_NEWER = "version_not_newer"  # a PanelApp panel version below one loaded
 
 
 class FileReason(StrEnum):

@@ -43,10 +43,15 @@ def _block_size(buf: bytes | memoryview, pos: int) -> int:
         raise BgzfError(f"no BGZF block header at byte {pos:,}")
     xlen = buf[pos + 10] | (buf[pos + 11] << 8)
     p, end = pos + 12, pos + 12 + xlen
+    if end > len(buf):
+        raise BgzfError(f"truncated or damaged BGZF block header at byte {pos:,}")
     while p + 4 <= end:
         slen = buf[p + 2] | (buf[p + 3] << 8)
-        if buf[p] == 66 and buf[p + 1] == 67 and slen == 2:  # 'B' 'C'
-            return (buf[p + 4] | (buf[p + 5] << 8)) + 1
+        if buf[p] == 66 and buf[p + 1] == 67 and slen == 2 and p + 6 <= end:  # 'B' 'C'
+            bsize = (buf[p + 4] | (buf[p + 5] << 8)) + 1
+            if bsize < 12 + xlen + 8:  # header, extra field, CRC32 and ISIZE at least
+                raise BgzfError(f"BGZF block at byte {pos:,} is shorter than its own header")
+            return bsize
         p += 4 + slen
     raise BgzfError(f"gzip member at byte {pos:,} has no BGZF 'BC' field (plain gzip?)")
 

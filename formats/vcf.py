@@ -20,6 +20,7 @@ import itertools
 import os
 import queue
 import threading
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,7 +85,7 @@ def inspect_source(path: str | os.PathLike) -> VcfSource:
         try:
             with gzip.open(p, "rb") as gz:
                 start = gz.read(5)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise VcfError(p, f"unreadable gzip: {exc}", code=FileReason.UNREADABLE_GZIP) from exc
     else:
         compression = "none"
@@ -155,7 +156,7 @@ def read_header(src: VcfSource) -> Header:
         with opener(src.path, "rt", encoding="utf-8") as fh:
             head = itertools.takewhile(lambda ln: ln.startswith("#"), fh)
             return parse_header_lines(src.path, list(head))
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
         code = _HDR if isinstance(exc, UnicodeDecodeError) else FileReason.UNREADABLE_GZIP
         raise VcfError(src.path, f"cannot read header: {exc}", code=code) from exc
 
@@ -185,14 +186,27 @@ BLOCK = 1 << 22
 
 
 def raw_pieces(src: VcfSource) -> Iterator[bytes]:
-    """Decompressed bytes of a whole text VCF, header included, in pieces of ~BLOCK."""
-    if src.compression == "bgzf":
-        yield from inflate_range(src.path, size=BLOCK)
+    """Decompressed bytes of a whole text VCF, header included, in pieces of ~BLOCK.
+
+    Damaged compressed data (a bad deflate stream, a truncated member) is the file's
+    fault: it is raised as a VcfError (UNREADABLE_GZIP), never as zlib's own error.
+    """
+    if src.compression == "none":
+        with open(src.path, "rb") as fh:
+            while piece := fh.read(BLOCK):
+                yield piece
         return
-    opener = gzip.open if src.compression == "gzip" else open
-    with opener(src.path, "rb") as fh:
-        while piece := fh.read(BLOCK):
-            yield piece
+    try:
+        if src.compression == "bgzf":
+            yield from inflate_range(src.path, size=BLOCK)
+            return
+        with gzip.open(src.path, "rb") as fh:
+            while piece := fh.read(BLOCK):
+                yield piece
+    except (OSError, EOFError, zlib.error) as exc:
+        raise VcfError(
+            src.path, f"unreadable compressed data: {exc}", code=FileReason.UNREADABLE_GZIP
+        ) from exc
 
 
 def line_blocks(pieces: Iterable[bytes]) -> Iterator[bytes]:
@@ -292,7 +306,10 @@ def record_lines(src: VcfSource, contig: str | None) -> Iterator[str]:
     else:
         blocks = data_blocks(src)
     for buf in blocks:
-        lines = buf.decode("utf-8").split("\n")
+        try:
+            lines = buf.decode("utf-8").split("\n")
+        except UnicodeDecodeError as exc:
+            raise VcfError(src.path, f"not UTF-8: {exc}", code=FileReason.BAD_FORMAT) from exc
         lines.pop()
         yield from lines
 

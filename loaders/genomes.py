@@ -35,7 +35,6 @@ from loaders.ingest import (
     FileContext,
     FileError,
     process_file,
-    unsafe_reason,
 )
 from loaders.ingest.withdrawn import withdrawn_no_further_use
 from variants.candidates import Candidate, extract_candidates
@@ -195,9 +194,10 @@ class BatchContext:
         # nowhere), so their platekeys come from the delivered manifests themselves.
         root = Path(landing).resolve()
         for d in deliveries:
-            gone = withdrawn[date.fromisoformat(PurePosixPath(d).name)]
-            if gone and not unsafe_reason(root, f"{d}/{MANIFEST}"):
-                referral_of.update(withdrawn_platekeys(root / d, gone))
+            day = date.fromisoformat(PurePosixPath(d).name)
+            if withdrawn[day]:
+                delivery = Delivery("sequencing", d, root / d, day, None, complete=True)
+                referral_of.update(withdrawn_platekeys(root, delivery, withdrawn[day]))
         finished = {
             path: (fid, status, reason)
             for path, fid, status, reason in conn.execute(

@@ -14,8 +14,9 @@ import psycopg
 
 from formats.vcf import VcfError, drop_samples
 from governance.withdrawal.subjects import Subject, line_matcher
-from loaders.ingest import unsafe_reason
+from loaders.ingest import FileError, unsafe_reason
 from loaders.ingest.ledger import record_content, sha256_file
+from loaders.ingest.parsing import csv_records, pipe_records
 from loaders.pseudonymise import Pseudonymiser
 
 
@@ -27,34 +28,53 @@ def _replace_bytes(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _records(path: Path, delimiter: str) -> tuple[list[tuple[str, list[str]]], str, bool]:
+    """The file's records as (raw text, fields), its line ending and whether it has a BOM.
+
+    Read by the loaders' own readers, so a record here is exactly what the loader counted
+    as one (a quoted field may span lines; a malformed CSV record or one with an oversized
+    field is one record, its fields as a lenient reading gives them). A file that is not
+    UTF-8 (quarantined whole by the loader) is read line by line instead, undecodable bytes
+    kept as they are.
+    """
+    data = path.read_bytes()
+    bom = data.startswith(b"\xef\xbb\xbf")
+    newline = "\r\n" if b"\r\n" in data else "\n"
+    try:
+        reader = csv_records(path) if delimiter == "," else pipe_records(path)
+        return [(r[1], r[2]) for r in reader], newline, bom
+    except FileError:
+        text = data.decode("utf-8-sig", errors="surrogateescape")
+        lines = text.splitlines()
+        return [(line, line.split(delimiter)) for line in lines], newline, bom
+
+
+def _write_records(path: Path, raws: list[str], newline: str, bom: bool) -> None:
+    text = newline.join(raws) + newline
+    data = text.encode("utf-8", errors="surrogateescape")
+    _replace_bytes(path, (b"\xef\xbb\xbf" if bom else b"") + data)
+
+
 def _rewrite_delimited(
     path: Path, delimiter: str, drop: Callable[[dict[str, str], list[str]], bool]
 ) -> int:
-    """Rewrite a delimited file without the rows `drop` selects; returns rows dropped.
+    """Rewrite a delimited file without the records `drop` selects; returns records dropped.
 
-    Rows that do not parse against the header (wrong field count) are still offered to
-    `drop` as their raw fields, so a defective line of the participant goes too.
+    Every other record is written back byte for byte as delivered (never re-quoted), so a
+    record the loader quarantined keeps its defect and its reason. Records that do not parse
+    against the header (wrong field count, broken quoting) are still offered to `drop` as
+    their fields, so a defective line of the participant goes too.
     """
-    raw = path.read_bytes()
-    bom = raw.startswith(b"\xef\xbb\xbf")
-    text = raw.decode("utf-8-sig", errors="surrogateescape")
-    newline = "\r\n" if "\r\n" in text else "\n"
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    if not rows:
+    records, newline, bom = _records(path, delimiter)
+    if not records:
         return 0
-    header, body = rows[0], rows[1:]
-    kept = [r for r in body if not drop(dict(zip(header, r, strict=False)), r)]
+    (header_raw, header), body = records[0], records[1:]
+    kept = [
+        raw for raw, fields in body if not drop(dict(zip(header, fields, strict=False)), fields)
+    ]
     dropped = len(body) - len(kept)
     if dropped:
-        out = io.StringIO(newline="")
-        quoting = csv.QUOTE_MINIMAL if delimiter == "," else csv.QUOTE_NONE
-        w = csv.writer(
-            out, delimiter=delimiter, lineterminator=newline, quoting=quoting, escapechar="\\"
-        )
-        w.writerow(header)
-        w.writerows(kept)
-        data = out.getvalue().encode("utf-8", errors="surrogateescape")
-        _replace_bytes(path, (b"\xef\xbb\xbf" if bom else b"") + data)
+        _write_records(path, [header_raw, *kept], newline, bom)
     return dropped
 
 
@@ -227,6 +247,8 @@ def clean_landing(
     # VCFs after the text files, then their manifests (which carry the VCF checksums).
     for folder in sorted(folders):
         manifest = folder / "manifest.csv"
+        if unsafe_reason(root, manifest.relative_to(root).as_posix()):
+            continue  # a manifest linked from outside the landing area: never opened
         new_sha: dict[str, str] = {}
         for vcf in sorted(p for p in files if p.parent == folder and p.name.endswith(".vcf.gz")):
             if vcf.name in s.vcf_files:
@@ -286,21 +308,25 @@ def _record_rewrite(conn: psycopg.Connection, rel: str, path: Path) -> None:
 
 
 def _update_manifest_sha(manifest: Path, new_sha: dict[str, str]) -> None:
-    """Put the new checksums of rewritten VCFs into the manifest, keeping its BOM and line
-    endings, so the variants loader's checksum check passes on the rewritten file."""
-    raw = manifest.read_bytes()
-    bom = raw.startswith(b"\xef\xbb\xbf")
-    text = raw.decode("utf-8-sig", errors="surrogateescape")
-    newline = "\r\n" if "\r\n" in text else "\n"
-    rows = list(csv.DictReader(io.StringIO(text, newline="")))
-    if not rows:
+    """Put the new checksums of rewritten VCFs into the manifest, keeping its BOM, its line
+    endings and every other record as delivered, so the variants loader's checksum check
+    passes on the rewritten file."""
+    records, newline, bom = _records(manifest, ",")
+    if not records:
         return
-    for r in rows:
-        if r.get("file_name") in new_sha:
-            r["sha256"] = new_sha[r["file_name"]]
-    out = io.StringIO(newline="")
-    w = csv.DictWriter(out, fieldnames=list(rows[0].keys()), lineterminator=newline)
-    w.writeheader()
-    w.writerows(rows)
-    data = out.getvalue().encode("utf-8", errors="surrogateescape")
-    _replace_bytes(manifest, (b"\xef\xbb\xbf" if bom else b"") + data)
+    header = records[0][1]
+    if "file_name" not in header or "sha256" not in header:
+        return
+    name_at, sha_at = header.index("file_name"), header.index("sha256")
+    out = [records[0][0]]
+    changed = False
+    for raw, fields in records[1:]:
+        if len(fields) == len(header) and fields[name_at] in new_sha:
+            fields = list(fields)
+            fields[sha_at] = new_sha[fields[name_at]]
+            buf = io.StringIO(newline="")
+            csv.writer(buf, lineterminator="").writerow(fields)
+            raw, changed = buf.getvalue(), True
+        out.append(raw)
+    if changed:
+        _write_records(manifest, out, newline, bom)

@@ -4,6 +4,12 @@ Records are panels and genes: rows_delivered counts both. source_line is the 1-b
 position of the panel in the delivered list (for its genes too; panelapp_genes has no
 position of its own beyond that). A panel that breaks the spec is quarantined together with
 each of its genes (same reason), so reconciliation holds per record.
+
+feeds.md: versions only grow. Each snapshot is full, so most of its panels are the versions
+already loaded: a panel re-delivered at the newest loaded version with the same content is
+counted and excluded (loaded once, as the first delivery of that version); one whose
+version is below the newest loaded, or equal with other content, is quarantined
+(`version_not_newer`) with its genes, and the snapshot's other panels load.
 """
 
 from __future__ import annotations
@@ -19,7 +25,11 @@ from loaders.ingest.validation import hgnc_symbols, shown
 PANEL_KEYS = frozenset({"id", "name", "version", "relevant_disorders", "genes"})
 GENE_KEYS = frozenset({"gene_symbol", "hgnc_id", "confidence_level", "mode_of_inheritance"})
 CONFIDENCE = frozenset({"1", "2", "3"})
-_VERSION = re.compile(r"\d+\.\d+")
+#: major.minor, each part within a PostgreSQL integer (versions are compared as int[]).
+_VERSION = re.compile(r"\d{1,9}\.\d{1,9}")
+MAX_PANEL_ID = 2**31 - 1  # raw.panelapp_panels.panel_id is an integer
+#: excluded_reason of a panel (and its genes) re-delivered unchanged at its loaded version
+UNCHANGED = "panel_version_already_loaded"
 _HGNC_ID = re.compile(r"HGNC:\d{1,6}")
 
 
@@ -52,8 +62,8 @@ def _keys(obj: object, expected: frozenset[str], what: str) -> dict:
 def _panel(p: object) -> tuple[int, str, str, list[str]]:
     p = _keys(p, PANEL_KEYS, "panel")
     pid = p["id"]
-    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
-        raise RowError(RowReason.WRONG_TYPE, "id: expected a positive integer")
+    if not isinstance(pid, int) or isinstance(pid, bool) or not 0 < pid <= MAX_PANEL_ID:
+        raise RowError(RowReason.WRONG_TYPE, f"id: expected an integer in 1..{MAX_PANEL_ID}")
     name = _text(p, "name")
     version = _text(p, "version", 20)
     if not _VERSION.fullmatch(version):
@@ -91,11 +101,61 @@ def _pg_array(items: list[str]) -> str:
     return "{" + ",".join(quoted) + "}"
 
 
+def _version(v: str) -> tuple[int, int]:
+    major, minor = v.split(".")
+    return int(major), int(minor)
+
+
+def loaded_panels(ctx: FileContext) -> dict[int, tuple[str, str, list[str], set[tuple]]]:
+    """panel id -> (version, name, relevant disorders, genes) of the newest version loaded
+    from other files, as its first delivery loaded it."""
+    rows = ctx.conn.execute(
+        """
+        with newest as (
+            select distinct on (panel_id) panel_id, version, name, relevant_disorders,
+                   ledger_file_id
+            from raw.panelapp_panels
+            where ledger_file_id <> %s
+            order by panel_id, string_to_array(version, '.')::int[] desc, ledger_file_id
+        )
+        select n.panel_id, n.version, n.name, n.relevant_disorders, g.gene_symbol, g.hgnc_id,
+               g.confidence_level, g.mode_of_inheritance
+        from newest as n
+        left join raw.panelapp_genes as g
+            on g.panel_id = n.panel_id and g.panel_version = n.version
+            and g.ledger_file_id = n.ledger_file_id
+        """,
+        (ctx.file_id,),
+    ).fetchall()
+    out: dict[int, tuple[str, str, list[str], set[tuple]]] = {}
+    for pid, version, name, disorders, *gene in rows:
+        entry = out.setdefault(pid, (version, name, list(disorders), set()))
+        if gene[0] is not None:
+            entry[3].add(tuple(gene))
+    return out
+
+
+def _stale(
+    pid: int, name: str, version: str, disorders: list[str], genes: list, loaded: dict
+) -> str | None:
+    """None when the panel is new or raises its version; UNCHANGED for the newest loaded
+    version re-delivered as it was; else why it breaks "versions only grow"."""
+    before = loaded.get(pid)
+    if before is None or _version(version) > _version(before[0]):
+        return None
+    if version == before[0]:
+        if (name, disorders, {tuple(g) for g in genes}) == (before[1], before[2], before[3]):
+            return UNCHANGED
+        return f"version {version} already loaded with other content; versions only grow"
+    return f"version {version} is below {before[0]}, already loaded; versions only grow"
+
+
 def load_panels(ctx: FileContext) -> None:
     doc = read_json(ctx.path)
     if not isinstance(doc, list):
         raise FileError(FileReason.BAD_FORMAT, f"{ctx.path.name}: expected a list of panels")
     symbols = hgnc_symbols()
+    loaded = loaded_panels(ctx)
     panels: list[tuple[int, list[str | None]]] = []
     genes: list[tuple[int, list[str | None]]] = []
     seen_panels: set[int] = set()
@@ -116,7 +176,8 @@ def load_panels(ctx: FileContext) -> None:
                     line, exc.reason, f"gene of an invalid panel: {exc.message}", compact(g)
                 )
             continue
-        panels.append((line, [str(pid), name, version, _pg_array(disorders)]))
+        good: list[tuple[object, list[str]]] = []
+        bad: list[tuple[object, RowError]] = []
         seen_genes: set[str] = set()
         for g in gene_list:
             ctx.delivered += 1
@@ -127,10 +188,25 @@ def load_panels(ctx: FileContext) -> None:
                         RowReason.DUPLICATE_KEY, f"gene {vals[0]} repeated in panel {pid}"
                     )
                 seen_genes.add(vals[0])
+                good.append((g, vals))
             except RowError as exc:
-                ctx.quarantine(line, exc.reason, exc.message, compact(g))
-                continue
-            genes.append((line, [str(pid), version, *vals]))
+                bad.append((g, exc))
+        why = _stale(pid, name, version, disorders, [v for _, v in good], loaded)
+        if why is not None and why != UNCHANGED:
+            ctx.quarantine(line, RowReason.VERSION_NOT_NEWER, f"panel {pid}: {why}", compact(p))
+            for g in gene_list:
+                ctx.quarantine(
+                    line, RowReason.VERSION_NOT_NEWER, f"gene of panel {pid}: {why}", compact(g)
+                )
+            continue
+        for g, exc in bad:
+            ctx.quarantine(line, exc.reason, exc.message, compact(g))
+        if why == UNCHANGED:
+            for _ in range(1 + len(good)):
+                ctx.exclude(UNCHANGED)
+            continue
+        panels.append((line, [str(pid), name, version, _pg_array(disorders)]))
+        genes.extend((line, [str(pid), version, *vals]) for _, vals in good)
     with ctx.writer(
         "raw.panelapp_panels", ["panel_id", "name", "version", "relevant_disorders"]
     ) as w:

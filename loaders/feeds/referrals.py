@@ -13,8 +13,9 @@ A participant withdrawn with `no_further_use` before the delivery date is quaran
 
 from __future__ import annotations
 
-import csv
+import io
 from datetime import date
+from pathlib import Path
 
 from domain.reasons import RowReason
 from loaders.feeds.common import (
@@ -26,8 +27,17 @@ from loaders.feeds.common import (
     reject_withdrawn,
     withdrawn,
 )
-from loaders.ingest import Col, Delivery, FileContext, Run, TableSpec, load_delimited
+from loaders.ingest import (
+    Col,
+    Delivery,
+    FileContext,
+    Run,
+    TableSpec,
+    delivered_file,
+    load_delimited,
+)
 from loaders.ingest.errors import RowError, RowExcluded
+from loaders.ingest.parsing import csv_text_records
 from loaders.ingest.validation import (
     GMC_CODES,
     Dates,
@@ -49,22 +59,34 @@ PROGRAMME = frozenset({"rare_disease", "cancer"})
 CONSENT = frozenset({"consented", "declined"})
 
 
-def declined_referrals(delivery: Delivery) -> frozenset[str]:
+def declined_referrals(landing: Path, delivery: Delivery) -> frozenset[str]:
     """Referral ids whose consent_status is `declined` in this delivery's participants.csv.
 
-    Read leniently (any row with the two columns counts): this only decides which
-    phenotype/tumour rows to exclude; participants.csv itself is validated strictly.
+    Read leniently (any record with the two columns counts, undecodable bytes replaced):
+    this only decides which phenotype/tumour rows to exclude, and a defect elsewhere in the
+    file (one oversized or badly quoted record, a stray byte) must not hide a decline.
+    participants.csv itself is validated strictly. Read only through `delivered_file`: a
+    link out of the landing area is not followed.
     """
-    path = delivery.abs_path / "participants.csv"
-    try:
-        with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
-            return frozenset(
-                r.get("referral_id") or ""
-                for r in csv.DictReader(fh)
-                if (r.get("consent_status") or "") == "declined"
-            )
-    except (OSError, csv.Error):
+    path = delivered_file(landing, delivery, "participants.csv")
+    if path is None:
         return frozenset()
+    try:
+        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    except OSError:
+        return frozenset()
+    records = list(csv_text_records(io.StringIO(text, newline="")))
+    if not records:
+        return frozenset()
+    header = records[0][2]
+    if "referral_id" not in header or "consent_status" not in header:
+        return frozenset()
+    rid, consent = header.index("referral_id"), header.index("consent_status")
+    return frozenset(
+        fields[rid]
+        for _, _, fields, _, _ in records[1:]
+        if len(fields) > max(rid, consent) and fields[consent] == "declined"
+    )
 
 
 def participants_spec(run: Run, ctx: FileContext) -> TableSpec:
@@ -159,7 +181,7 @@ def _skip_declined_or_withdrawn(rid: str, declined: frozenset[str], gone: frozen
 
 def phenotypes_spec(run: Run, ctx: FileContext) -> TableSpec:
     dates = Dates(ctx.delivery.delivery_date)
-    declined = declined_referrals(ctx.delivery)
+    declined = declined_referrals(run.landing, ctx.delivery)
     gone, _ = withdrawn(run, ctx.delivery.delivery_date)
 
     cols = [
@@ -184,7 +206,7 @@ def phenotypes_spec(run: Run, ctx: FileContext) -> TableSpec:
 
 def tumours_spec(run: Run, ctx: FileContext) -> TableSpec:
     dates = Dates(ctx.delivery.delivery_date)
-    declined = declined_referrals(ctx.delivery)
+    declined = declined_referrals(run.landing, ctx.delivery)
     gone, _ = withdrawn(run, ctx.delivery.delivery_date)
 
     cols = [

@@ -26,6 +26,7 @@ from loaders.ingest import (
     FileContext,
     Run,
     TableSpec,
+    delivered_file,
     load_delimited,
     name_unsafe_reason,
     unsafe_reason,
@@ -66,30 +67,34 @@ class ManifestEntry:
     referral_id: str = ""
 
 
-def manifest_rows(delivery_dir: Path) -> list[dict[str, str]]:
+def manifest_rows(landing: Path, delivery: Delivery) -> list[dict[str, str]]:
     """The manifest's records as dicts by header, read with the loaders' own strict CSV
-    reader; a manifest that cannot be read (absent, not UTF-8, not CSV) has none.
+    reader; a manifest that may not or cannot be read (absent, a link out of the landing
+    area, not UTF-8, a malformed header) has none, and a record that breaks RFC 4180 names
+    nothing.
 
     The loader validates and loads the manifest (`manifest_spec`); this reading serves the
     decisions taken per listed file, including for rows the loader refused (a withdrawn
     participant's row is refused, yet the files it names must be refused too).
     """
-    path = delivery_dir / MANIFEST
+    path = delivered_file(landing, delivery, MANIFEST)
+    if path is None:
+        return []
     try:
         records = list(csv_records(path))
     except (FileError, OSError):
         return []
-    if not records:
+    if not records or records[0][4] is not None:
         return []
     header = records[0][2]
-    return [dict(zip(header, fields, strict=False)) for _, _, fields, _ in records[1:]]
+    return [dict(zip(header, r[2], strict=False)) for r in records[1:] if r[4] is None]
 
 
-def manifest_entries(delivery_dir: Path) -> dict[str, ManifestEntry]:
+def manifest_entries(landing: Path, delivery: Delivery) -> dict[str, ManifestEntry]:
     """file_name -> entry for every manifest row with a usable name and SHA-256 (the first
     row naming a file wins, as the loader's key check does)."""
     out: dict[str, ManifestEntry] = {}
-    for r in manifest_rows(delivery_dir):
+    for r in manifest_rows(landing, delivery):
         name, sha = r.get("file_name") or "", (r.get("sha256") or "").lower()
         if name and _SHA.fullmatch(sha) and name not in out:
             out[name] = ManifestEntry(
@@ -102,7 +107,7 @@ def manifest_entries(delivery_dir: Path) -> dict[str, ManifestEntry]:
     return out
 
 
-def withdrawn_platekeys(delivery_dir: Path, withdrawn: set[str]) -> dict[str, str]:
+def withdrawn_platekeys(landing: Path, delivery: Delivery, withdrawn: set[str]) -> dict[str, str]:
     """platekey -> referral_id for the manifest rows of withdrawn participants: the rows the
     loader refused (and so kept nowhere), which still tell which sample column of a joint
     VCF is theirs."""
@@ -110,7 +115,7 @@ def withdrawn_platekeys(delivery_dir: Path, withdrawn: set[str]) -> dict[str, st
         return {}
     return {
         r["platekey"]: r["referral_id"]
-        for r in manifest_rows(delivery_dir)
+        for r in manifest_rows(landing, delivery)
         if r.get("referral_id") in withdrawn and r.get("platekey")
     }
 
@@ -227,7 +232,7 @@ def load_delivery(run: Run, delivery: Delivery) -> None:
         run.process(
             delivery, MANIFEST, "manifest", lambda ctx: load_delimited(ctx, manifest_spec(run, ctx))
         )
-    entries = manifest_entries(folder)
+    entries = manifest_entries(run.landing, delivery)
     withdrawn = {r for r, _ in withdrawn_no_further_use(run.conn, delivery.delivery_date)}
     listed_genomes = withheld = 0
     for name, entry in entries.items():

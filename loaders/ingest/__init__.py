@@ -16,7 +16,14 @@ reconciliation and quarantine. Typical use from another loader::
     outcome = run.process(delivery, "file.vcf.gz", "vcf", handler, expected_sha256=sha)
 """
 
-from loaders.ingest.discovery import FEED_ORDER, SUCCESS, Delivery, discover, unsafe_reason
+from loaders.ingest.discovery import (
+    FEED_ORDER,
+    SUCCESS,
+    Delivery,
+    delivered_file,
+    discover,
+    unsafe_reason,
+)
 from loaders.ingest.errors import FileError, RowError, RowExcluded
 from loaders.ingest.ledger import (
     CopyWriter,
@@ -48,6 +55,7 @@ __all__ = [
     "Run",
     "TableSpec",
     "copy_text",
+    "delivered_file",
     "discover",
     "load_delimited",
     "load_landing",

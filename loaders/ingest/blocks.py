@@ -110,12 +110,14 @@ def _block(path: Path, data: bytes) -> Block:
     return Block(data, text, lone_cr)
 
 
-def block_records(block: Block, first_line: int) -> Iterator[tuple[int, str, list[str], bool]]:
+def block_records(
+    block: Block, first_line: int
+) -> Iterator[tuple[int, str, list[str], bool, None]]:
     """The block's records as `parsing.pipe_records` yields them (used for lone-CR blocks)."""
     lines = io.StringIO(block.text, newline="") if block.lone_cr else block.text.split("\n")[:-1]
     for lineno, line in enumerate(lines, first_line):
         raw = line.rstrip("\r\n")
-        yield lineno, raw, raw.split("|"), '"' in raw or "\r" in raw
+        yield lineno, raw, raw.split("|"), '"' in raw or "\r" in raw, None
 
 
 def _code_index(value: str) -> int | None:

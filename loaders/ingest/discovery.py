@@ -91,6 +91,20 @@ def unsafe_reason(root: Path, rel: str) -> str | None:
     return None
 
 
+def delivered_file(root: Path, delivery: Delivery, name: str) -> Path | None:
+    """The path of file `name` of `delivery` for a feed module to read beside the ledgered
+    load (e.g. a manifest's rows for the decisions per listed file), or None when it may not
+    be read: a name that is not a plain file name, a path leaving the landing area (`root`,
+    resolved), or not a regular file. Every read of the landing area goes through here or
+    through the ledger (`process_file`), so nothing outside the landing area is opened."""
+    if not name or "/" in name or "\\" in name or name in (".", ".."):
+        return None
+    if unsafe_reason(root, delivery.file_rel(name)):
+        return None
+    path = root / delivery.rel_path / name
+    return path if path.is_file() else None
+
+
 def discover(landing: Path, feeds: list[str] | None = None) -> tuple[list[Delivery], list[str]]:
     """Every delivery folder of the requested feeds, in load order, plus warnings.
 

@@ -3,9 +3,13 @@
 A feed describes its file once as a `TableSpec` (columns with their checks, the raw table,
 date-order rules, a row builder for other cross-field rules and derived columns, a business
 key); `load_delimited` does the rest. Order of record checks (so each defect gets one,
-predictable reason): withdrawn participant, embedded NUL, column count, then each column in
-spec order (empty/required, length, its check), then the date-order rules, then the row
-builder, then the duplicate key.
+predictable reason): withdrawn participant, broken file format (RFC 4180 quoting, a field
+over the CSV reader's limit), embedded NUL, column count, then each column in spec order
+(empty/required, its check, then length), then the date-order rules, then the row builder,
+then the duplicate key. A column's own check comes before its length so that a value of
+the wrong shape is named for what it is (a dotted ICD-10 code `Q90.9` is not an ICD-10 code
+as HES writes it, not a value one character too long); the length still bounds every value
+the check accepts.
 
 Two paths share these checks. The record path splits and checks one record at a time. The
 block path (loaders.ingest.blocks, pipe-delimited files whose layout it can reproduce)
@@ -212,6 +216,10 @@ def _load_records(ctx: FileContext, spec: TableSpec, records: Iterator[Record]) 
     first = next(records, None)
     if first is None:
         raise FileError(FileReason.WRONG_HEADER, f"{ctx.path.name}: empty file, no header")
+    if first[4] is not None:
+        raise FileError(
+            FileReason.WRONG_HEADER, f"{ctx.path.name}: header line: {first[4].message}"
+        )
     _, rec = _header(ctx, spec, first[2])
     with ctx.writer(spec.table, spec.out_columns) as w:
         rec.writer = w
@@ -367,7 +375,14 @@ class _Records:
         # refuse withdrawn people
         self.withdrawn = _withdrawn_check(ctx, spec, positions, withdrawn)
 
-    def __call__(self, lineno: int, raw: str, fields: list[str], escape: bool) -> None:
+    def __call__(
+        self,
+        lineno: int,
+        raw: str,
+        fields: list[str],
+        escape: bool,
+        malformed: RowError | None = None,
+    ) -> None:
         try:
             if self.withdrawn is not None and self.withdrawn(fields):
                 # First, so no other reason keeps their line in quarantine.
@@ -375,6 +390,8 @@ class _Records:
                     RowReason.WITHDRAWN_PARTICIPANT,
                     "participant withdrew (no_further_use); record not loaded",
                 )
+            if malformed is not None:
+                raise malformed  # the reader could not read it as feeds.md's format
             if "\x00" in raw:
                 raise RowError(RowReason.EMBEDDED_NUL, "record contains a NUL byte")
             vals = self.fast(fields)
@@ -454,9 +471,10 @@ def _exact(fields: list[str], n: int, plan: list) -> Values:
                 raise RowError(RowReason.MISSING_REQUIRED, f"{name}: empty")
             append("")
             continue
+        out = check(v) if check is not None else v
         if len(v) > max_len:
             raise RowError(
                 RowReason.FIELD_TOO_LONG, f"{name}: {len(v)} characters, at most {max_len} allowed"
             )
-        append(check(v) if check is not None else v)
+        append(out)
     return vals

@@ -179,9 +179,20 @@ def hpo_term(column: str = "hpo_id") -> Check:
 
 
 def icd10(column: str, codes: frozenset[str]) -> Check:
+    """An ICD-10 code as HES/ONS write it (no dot). A dotted code is named as such, since it
+    is the usual way a real code arrives in the wrong notation."""
+
     def check(v: str) -> str:
         if v in codes:
             return v
+        if "." in v and len(v) <= 8:
+            flat = v.replace(".", "")
+            if flat in codes or flat + "X" in codes:
+                raise RowError(
+                    RowReason.UNKNOWN_ICD10,
+                    f"{column}: {shown(v)} is written with a dot; this feed writes ICD-10 "
+                    "without one",
+                )
         raise RowError(RowReason.UNKNOWN_ICD10, f"{column}: {shown(v)} is not an ICD-10 code")
 
     return set_check(check, codes)
