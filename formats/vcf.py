@@ -185,9 +185,10 @@ BLOCK = 1 << 22
 
 
 def raw_pieces(src: VcfSource) -> Iterator[bytes]:
-    """Decompressed bytes of a whole text VCF, header included, in pieces of ~BLOCK."""
+    """Decompressed bytes of a whole text VCF, header included, in pieces of ~BLOCK (for
+    BGZF, already cut at newlines: see `data_blocks`)."""
     if src.compression == "bgzf":
-        yield from inflate_range(src.path, size=BLOCK)
+        yield from inflate_range(src.path, size=BLOCK, lines=True)
         return
     opener = gzip.open if src.compression == "gzip" else open
     with opener(src.path, "rb") as fh:
@@ -234,7 +235,7 @@ def in_thread(pieces: Iterator[bytes]) -> Iterator[bytes]:
     """Run a piece iterator (decompression) in a helper thread, a few pieces ahead.
 
     zlib releases the GIL while inflating, so with a second core the inflation overlaps the
-    counting. Used only when the caller was given more than one core (`threads` > 1) but the
+    counting (libdeflate, four times cheaper, holds it: then the thread only reads ahead). Used only when the caller was given more than one core (`threads` > 1) but the
     file cannot be sharded (no index, or plain gzip): `threads=1` means one core. Errors in
     the thread are re-raised in the reader.
     """
@@ -276,7 +277,10 @@ def data_blocks(src: VcfSource, threaded: bool = False) -> Iterator[bytes]:
     if src.is_bcf:
         return bcf_blocks(src, None)
     pieces = raw_pieces(src)
-    return skip_header(line_blocks(in_thread(pieces) if threaded else pieces))
+    if threaded:
+        pieces = in_thread(pieces)
+    # BGZF pieces are cut at newlines as they are inflated; re-cutting them would copy them
+    return skip_header(pieces if src.compression == "bgzf" else line_blocks(pieces))
 
 
 def record_lines(src: VcfSource, contig: str | None) -> Iterator[str]:
@@ -373,7 +377,7 @@ class VcfReader:
             return bcf_blocks(self.source, name)
         if isinstance(contig, str):
             raise TypeError("a text VCF's contig is read by its IndexedContig entry")
-        return line_blocks(inflate_range(self.path, contig.beg, contig.end, size=BLOCK))
+        return inflate_range(self.path, contig.beg, contig.end, size=BLOCK, lines=True)
 
 
 # ---------------------------------------------------------------------------------------
