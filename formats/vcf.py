@@ -235,9 +235,10 @@ def in_thread(pieces: Iterator[bytes]) -> Iterator[bytes]:
     """Run a piece iterator (decompression) in a helper thread, a few pieces ahead.
 
     zlib releases the GIL while inflating, so with a second core the inflation overlaps the
-    counting (libdeflate, four times cheaper, holds it: then the thread only reads ahead). Used only when the caller was given more than one core (`threads` > 1) but the
-    file cannot be sharded (no index, or plain gzip): `threads=1` means one core. Errors in
-    the thread are re-raised in the reader.
+    counting (libdeflate, four times cheaper, holds it: then the thread only reads ahead).
+    Used only when the caller was given more than one core (`threads` > 1) but the file
+    cannot be sharded (no index, or plain gzip): `threads=1` means one core. Errors in the
+    thread are re-raised in the reader.
     """
     q: queue.Queue = queue.Queue(maxsize=4)
     done = object()

@@ -25,29 +25,12 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+from numba import njit
 
 _LIMIT = 1 << 62  # mixed-radix keys stay below this, so int64 arithmetic cannot overflow
 _PAD = bytes(8)
 #: MASK[k] keeps the first k bytes of a little-endian uint64.
 _MASK = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
-
-
-def _windows(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """The block as uint8 array, and as overlapping little-endian uint64 windows:
-    win[p] holds bytes p..p+7, so any field of up to 8 bytes is one gather and one mask."""
-    a = np.frombuffer(buf + _PAD, np.uint8)
-    win = np.ndarray(shape=(len(buf) + 1,), dtype="<u8", buffer=a, strides=(1,))
-    return a[: len(buf)], win
-
-
-def _word(win: np.ndarray, start: np.ndarray, length: np.ndarray, k: int = 0) -> np.ndarray:
-    """Bytes 8k..8k+7 of each field (start, length) as a uint64, zero beyond the field.
-
-    Zero padding is unambiguous because the block holds no NUL byte.
-    """
-    rest = np.clip(length - 8 * k, 0, 8)
-    idx = np.minimum(start + 8 * k, win.size - 1) if k else start
-    return win[idx] & _MASK[rest]
 
 
 def _decode_words(words: np.ndarray) -> list[str]:
@@ -135,57 +118,207 @@ def _count_rows(parts: list[np.ndarray], radices: list[int]) -> tuple[list[np.nd
     return cols[::-1], counts
 
 
-def _runs(win: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray | None:
-    """Row indices where a field's value differs from the previous row's (row 0 included).
+# ---------------------------------------------------------------------------------------
+# the compiled scan
 
-    For CHROM and FORMAT, which change rarely within a block. None if a value is implausibly
-    long (over 256 bytes), which sends the block to the per-line path.
+#: `_scan` results: the block is counted, or handed to the per-line path.
+OK, DECLINE = 0, 1
+#: Byte classes for the scan: 1 ends a field (tab, newline), 2 sends the block to the
+#: per-line path (NUL, non-ASCII), 3 may start `|HIGH|` or `|MODERATE|`, 4 ends a subfield.
+_CLASS = np.zeros(256, np.uint8)
+_CLASS[[9, 10]] = 1
+_CLASS[0] = 2
+_CLASS[128:] = 2
+_CLASS[ord("|")] = 3
+_CLASS[ord(":")] = 4
+_HIGH = np.frombuffer(b"HIGH|", np.uint8)
+_MODERATE = np.frombuffer(b"MODERATE|", np.uint8)
+
+
+@njit(cache=True, nogil=True)
+def _lines(a):
+    """Newlines in `a` (a vectorised loop: faster than bytes.count)."""
+    n = 0
+    for x in a:
+        n += x == 10
+    return n
+
+
+@njit(cache=True, nogil=True)
+def _word_at(a, s, n):
+    """Bytes s..s+min(n, 8)-1 of `a` as a little-endian uint64 (zero beyond the field)."""
+    w = np.uint64(0)
+    for k in range(min(n, 8)):
+        w |= np.uint64(a[s + k]) << np.uint64(8 * k)
+    return w
+
+
+@njit(cache=True, nogil=True)
+def _same(a, s1, s2, n):
+    for k in range(n):
+        if a[s1 + k] != a[s2 + k]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _follows(a, p, end, pat):
+    """Whether `pat` starts at a[p] and ends before `end`."""
+    if p + pat.size > end:
+        return False
+    for k in range(pat.size):
+        if a[p + k] != pat[k]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _scan(a, n, nsamp, cls, high, moderate):  # noqa: C901 - one pass, one loop: kept together
+    """Tokenise a block of `n` complete lines in one pass over its bytes.
+
+    Returns (status, line_start[n + 1], chrom_run[n] (the record starts a new CHROM),
+    ref_s, ref_l, alt_s, alt_l, ref_w, alt_w, gt_s[n, nsamp], gt_l, gt_w, dp[n, nsamp]
+    (-1 = absent or `.`), no_gt[n], hit[n]). `hit` marks a line holding `|HIGH|` or
+    `|MODERATE|` (a candidate for tiering, found in the same pass). Status DECLINE: a
+    byte, column or subfield this path does not take verbatim (non-ASCII or NUL, a wrong
+    column count, an empty column, a sample whose subfield count differs from FORMAT,
+    depth from AD only, a depth that is not at most 8 plain digits or `.`).
     """
-    length = end - start
-    width = int(length.max())
-    if width > 256:
-        return None
-    change = length[1:] != length[:-1]
-    for k in range((width + 7) // 8):
-        w = _word(win, start, length, k)
-        change |= w[1:] != w[:-1]
-    return np.concatenate(([0], np.flatnonzero(change) + 1))
-
-
-def _digits(win: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple | None:
-    """Parse unsigned decimal fields as vectors: (values, present) or None if any field
-    is not plain digits (at most 8), `.` or empty (the per-line path then decides)."""
-    width = int(length.max()) if length.size else 0
-    if width > 8:
-        return None
-    values = np.zeros(length.shape, np.int64)
-    if width == 0:
-        return values, np.zeros(length.shape, bool)
-    m = _word(win, start, length).view(np.uint8).reshape(-1, 8)[:, :width].astype(np.int64)
-    m -= 48  # '0' -> 0
-    ar = np.arange(width)
-    inside = ar < length[:, None]
-    missing = (length == 1) & (m[:, 0] == ord(".") - 48)
-    bad = inside & ((m < 0) | (m > 9))
-    bad[missing] = False
-    if bad.any():
-        return None
-    for k in range(width):
-        values = np.where(k < length, values * 10 + m[:, k], values)
-    present = (length > 0) & ~missing
-    return values, present
-
-
-def _format_keys(fmt: str) -> tuple[int, int, int] | None:
-    """(GT index, DP index, field count) of a FORMAT string, -1 when absent; None when depth
-    would come from AD (summed per sample: left to the per-line path)."""
-    keys = fmt.split(":")
-    gi = keys.index("GT") if "GT" in keys else -1
-    if "DP" in keys:
-        return gi, keys.index("DP"), len(keys)
-    if "AD" in keys:
-        return None
-    return gi, -1, len(keys)
+    ncol = 9 + nsamp if nsamp else 8
+    size = a.size
+    ls = np.empty(n + 1, np.int64)
+    chrom_run = np.zeros(n, np.bool_)
+    ref_s = np.empty(n, np.int64)
+    ref_l = np.empty(n, np.int64)
+    alt_s = np.empty(n, np.int64)
+    alt_l = np.empty(n, np.int64)
+    ref_w = np.empty(n, np.uint64)
+    alt_w = np.empty(n, np.uint64)
+    gt_s = np.zeros((n, nsamp), np.int64)
+    gt_l = np.zeros((n, nsamp), np.int64)
+    gt_w = np.zeros((n, nsamp), np.uint64)
+    dp = np.full((n, nsamp), -1, np.int64)
+    no_gt = np.zeros(n, np.bool_)
+    hit = np.zeros(n, np.bool_)
+    out = (
+        ls,
+        chrom_run,
+        ref_s,
+        ref_l,
+        alt_s,
+        alt_l,
+        ref_w,
+        alt_w,
+        gt_s,
+        gt_l,
+        gt_w,
+        dp,
+        no_gt,
+        hit,
+    )
+    pc_s, pc_l = -1, -1  # previous CHROM
+    pf_s, pf_l = -1, -1  # previous FORMAT
+    gi, di, nf = -1, -1, 0
+    p = 0
+    i = 0
+    while p < size:
+        if i >= n:
+            return DECLINE, out
+        ls[i] = p
+        for col in range(ncol):
+            s = p
+            if col < 9:
+                while True:
+                    k = cls[a[p]]
+                    if k == 1:
+                        break
+                    if k == 2:
+                        return DECLINE, out
+                    if k == 3 and (
+                        _follows(a, p + 1, size, high) or _follows(a, p + 1, size, moderate)
+                    ):
+                        hit[i] = True
+                    p += 1
+                e = p
+                if e == s:
+                    return DECLINE, out
+                if col == 0:
+                    if e - s != pc_l or not _same(a, s, pc_s, e - s):
+                        chrom_run[i] = True
+                        pc_s, pc_l = s, e - s
+                elif col == 3:
+                    ref_s[i], ref_l[i], ref_w[i] = s, e - s, _word_at(a, s, e - s)
+                elif col == 4:
+                    alt_s[i], alt_l[i], alt_w[i] = s, e - s, _word_at(a, s, e - s)
+                elif col == 8:
+                    if e - s != pf_l or not _same(a, s, pf_s, e - s):
+                        pf_s, pf_l = s, e - s
+                        gi, di, nf = -1, -1, 0
+                        ad = -1
+                        k0 = s
+                        for q in range(s, e + 1):
+                            if q == e or a[q] == 58:
+                                if q - k0 == 2:
+                                    x, y = a[k0], a[k0 + 1]
+                                    if x == 71 and y == 84 and gi < 0:  # GT
+                                        gi = nf
+                                    elif x == 68 and y == 80 and di < 0:  # DP
+                                        di = nf
+                                    elif x == 65 and y == 68 and ad < 0:  # AD
+                                        ad = nf
+                                nf += 1
+                                k0 = q + 1
+                        if di < 0 and ad >= 0:
+                            return DECLINE, out  # depth from AD: the per-line path sums it
+                    if gi < 0:
+                        no_gt[i] = True
+            else:
+                j = col - 9
+                sf = 0
+                k0 = p
+                while True:
+                    k = cls[a[p]]
+                    if k == 1 or k == 4:
+                        if sf == gi:
+                            ln = p - k0
+                            gt_s[i, j], gt_l[i, j] = k0, ln
+                            gt_w[i, j] = _word_at(a, k0, ln)
+                        elif sf == di:
+                            ln = p - k0
+                            if ln == 1 and a[k0] == 46:  # '.'
+                                pass
+                            elif ln > 8:
+                                return DECLINE, out
+                            elif ln > 0:
+                                v = 0
+                                for q in range(k0, p):
+                                    d = a[q] - 48
+                                    if d < 0 or d > 9:
+                                        return DECLINE, out
+                                    v = v * 10 + d
+                                dp[i, j] = v
+                        if k == 1:
+                            break
+                        sf += 1
+                        k0 = p + 1
+                    elif k == 2:
+                        return DECLINE, out
+                    elif k == 3 and (
+                        _follows(a, p + 1, size, high) or _follows(a, p + 1, size, moderate)
+                    ):
+                        hit[i] = True
+                    p += 1
+                if p == s or sf + 1 != nf:
+                    return DECLINE, out
+            # the column ends in a tab, the last one in the line's newline
+            if (a[p] == 10) != (col == ncol - 1):
+                return DECLINE, out
+            p += 1
+        i += 1
+    if i != n:
+        return DECLINE, out
+    ls[n] = size
+    return OK, out
 
 
 def count_block(
@@ -196,103 +329,49 @@ def count_block(
     dp_n: list[int],
     coder: WordCoder,
     seen: set[str] | None = None,
+    hits: list[tuple[int, int, int]] | None = None,
 ) -> int | None:
     """Count the records of `buf` (complete data lines, each ending in a newline) into
     `patterns`, `dp_sum` and `dp_n`, adding the CHROM names met to `seen` (if given, so a
-    shard can prove its range holds only its contig). Returns the number of records, or
-    None - having changed nothing - when the block needs the per-line path."""
-    if not buf.isascii() or b"\0" in buf:
+    shard can prove its range holds only its contig) and, to `hits` (if given), the
+    (record index, start, end) of every line holding `|HIGH|` or `|MODERATE|`. Returns the
+    number of records, or None - having changed nothing - when the block needs the
+    per-line path."""
+    if not buf or buf[-1] != 10:
         return None
-    a, win = _windows(buf)
-    nl = np.flatnonzero(a == 10)
-    n = nl.size
-    if n == 0 or nl[-1] != a.size - 1:
+    a = np.frombuffer(buf, np.uint8)
+    n = _lines(a)
+    status, scanned = _scan(a, n, nsamp, _CLASS, _HIGH, _MODERATE)
+    if status != OK:
         return None
-    ncol = 9 + nsamp if nsamp else 8
-    tabs = np.flatnonzero(a == 9)
-    if tabs.size != n * (ncol - 1):
-        return None
-    t = tabs.reshape(n, ncol - 1)
-    ls = np.empty(n, np.int64)
-    ls[0] = 0
-    ls[1:] = nl[:-1] + 1
-    # each row's tabs lie inside its own line, so every line has exactly ncol columns;
-    # and no column is empty (htslib rejects those: the per-line path names the line)
-    if (t[:, 0] <= ls).any() or (t[:, -1] >= nl - 1).any() or (np.diff(t, axis=1) == 1).any():
-        return None
-
-    # CHROM: runs of equal names (a block usually holds one contig)
-    chrom_start, chrom_end = ls, t[:, 0]
-    runs = _runs(win, chrom_start, chrom_end)
-    if runs is None:
-        return None
-    names = [buf[chrom_start[i] : chrom_end[i]].decode("ascii") for i in runs.tolist()]
+    ls, chrom_run, ref_s, ref_l, alt_s, alt_l, ref_w, alt_w = scanned[:8]
+    gt_s, gt_l, gt_w, dp, no_gt, hit = scanned[8:]
+    ref_e, alt_e = ref_s + ref_l, alt_s + alt_l
+    runs = np.flatnonzero(chrom_run)
+    names = [buf[s : buf.index(b"\t", s)].decode("ascii") for s in ls[runs].tolist()]
     ids: dict[str, int] = {}
     run_ids = [ids.setdefault(x, len(ids)) for x in names]
     chroms = list(ids)
     chrom_id = np.repeat(np.array(run_ids, np.int64), np.diff(np.append(runs, n)))
-
-    ref_s, ref_e = t[:, 2] + 1, t[:, 3]
-    alt_s, alt_e = t[:, 3] + 1, t[:, 4]
-    ref_l, alt_l = ref_e - ref_s, alt_e - alt_s
     wide = (ref_l > 8) | (alt_l > 8)
-
-    has_gt = np.ones(n, bool)
+    has_gt = ~no_gt
     if nsamp:
-        gt_s = np.empty((n, nsamp), np.int64)
-        gt_e = np.empty((n, nsamp), np.int64)
-        dp_s = np.zeros((n, nsamp), np.int64)
-        dp_e = np.zeros((n, nsamp), np.int64)  # length 0 = no depth
-        samp_s = t[:, 8:] + 1  # start of each sample column
-        samp_e = np.empty((n, nsamp), np.int64)
-        samp_e[:, :-1] = t[:, 9:]
-        samp_e[:, -1] = nl
-        colons = np.flatnonzero(a == 58)
-        # index of the first colon at or after each sample start; no colon sits on the tab
-        # between samples, so consecutive indices count each sample's colons
-        first = np.searchsorted(colons, samp_s)
-        after = np.empty_like(first)
-        after[:, :-1] = first[:, 1:]
-        after[:, -1] = np.searchsorted(colons, nl)
-        n_colon = after - first
-        fmt_s, fmt_e = t[:, 7] + 1, t[:, 8]
-        fruns = _runs(win, fmt_s, fmt_e)
-        if fruns is None:
-            return None
-        bounds = np.append(fruns, n).tolist()
-        for r0, r1 in zip(bounds[:-1], bounds[1:], strict=True):
-            layout = _format_keys(buf[fmt_s[r0] : fmt_e[r0]].decode("ascii"))
-            if layout is None:
-                return None
-            gi, di, nf = layout
-            rows = slice(r0, r1)
-            if (n_colon[rows] != nf - 1).any():
-                return None  # dropped trailing subfields, or more than FORMAT declares
-            f0 = first[rows]
-            if gi < 0:
-                has_gt[rows] = False
-                gt_s[rows] = gt_e[rows] = 0
-            else:
-                gt_s[rows] = samp_s[rows] if gi == 0 else colons[f0 + gi - 1] + 1
-                gt_e[rows] = colons[f0 + gi] if gi < nf - 1 else samp_e[rows]
-            if di >= 0:
-                dp_s[rows] = samp_s[rows] if di == 0 else colons[f0 + di - 1] + 1
-                dp_e[rows] = colons[f0 + di] if di < nf - 1 else samp_e[rows]
-        gt_l = gt_e - gt_s
-        wide |= (gt_l > 8).any(axis=1) | ~has_gt
-        depth = _digits(win, dp_s.ravel(), (dp_e - dp_s).ravel())
-        if depth is None:
-            return None
-        dp_val, dp_ok = depth
-        dp_val = np.where(dp_ok, dp_val, 0).reshape(n, nsamp)
-        dp_cnt = dp_ok.reshape(n, nsamp)
+        wide |= (gt_l > 8).any(axis=1) | no_gt
+        gt_e = gt_s + gt_l
 
     # ---- every check passed: from here on the block is counted
     if seen is not None:
         seen.update(chroms)
+    if hits is not None:
+        hits.extend((k, int(ls[k]), int(ls[k + 1]) - 1) for k in np.flatnonzero(hit).tolist())
     if nsamp:
+        present = dp >= 0
         for j, (s, c) in enumerate(
-            zip(dp_val.sum(axis=0).tolist(), dp_cnt.sum(axis=0).tolist(), strict=True)
+            zip(
+                np.where(present, dp, 0).sum(axis=0).tolist(),
+                present.sum(axis=0).tolist(),
+                strict=True,
+            )
         ):
             dp_sum[j] += s
             dp_n[j] += c
@@ -300,15 +379,11 @@ def count_block(
     keep = np.flatnonzero(~wide)
     if keep.size:
         m = keep.size
-        ra_code, ra_multi = _allele_codes(
-            np.concatenate(
-                (_word(win, ref_s[keep], ref_l[keep]), _word(win, alt_s[keep], alt_l[keep]))
-            )
-        )
+        ra_code, ra_multi = _allele_codes(np.concatenate((ref_w[keep], alt_w[keep])))
         parts = [chrom_id[keep], ra_code[:m], ra_code[m:]]
         radices = [len(chroms), 256 + ra_multi.size, 256 + ra_multi.size]
         if nsamp:
-            gt_code = coder.codes(_word(win, gt_s[keep].ravel(), gt_l[keep].ravel()))
+            gt_code = coder.codes(gt_w[keep].ravel())
             gt_code = gt_code.reshape(m, nsamp)
             parts += [gt_code[:, j] for j in range(nsamp)]
             radices += [coder.known.size] * nsamp
