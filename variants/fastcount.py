@@ -415,3 +415,23 @@ def count_block(
             )
         patterns[key_] += 1
     return n
+
+
+def hit_lines(buf: bytes) -> list[tuple[int, int, int]]:
+    """(record index, start, end) of the lines of `buf` holding `|HIGH|` or `|MODERATE|`,
+    in order: what `count_block` reports, for a block it declined."""
+    starts: set[int] = set()
+    for needle in (b"|HIGH|", b"|MODERATE|"):
+        p = buf.find(needle)
+        while p >= 0:
+            s = buf.rfind(b"\n", 0, p) + 1
+            starts.add(s)
+            e = buf.find(b"\n", p)
+            p = buf.find(needle, e)
+    out = []
+    k = prev = 0
+    for s in sorted(starts):
+        k += buf.count(b"\n", prev, s)
+        prev = s
+        out.append((k, s, buf.index(b"\n", s)))
+    return out
