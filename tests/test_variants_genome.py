@@ -28,7 +28,7 @@ from simulator import genomes as simvcf
 from simulator.families import causal_plan, member
 from simulator.model import Family
 from variants.candidates import extract_candidates, may_hold_candidate
-from variants.fastcount import WordCoder, count_block, hit_lines
+from variants.fastcount import PatternCoder, count_block, hit_lines
 from variants.genome import read_genome
 from variants.pedigree import Member, Pedigree
 from variants.summary import summarise
@@ -168,7 +168,9 @@ def test_block_scan_marks_exactly_the_candidate_lines(planted_genome):
     total = 0
     for buf in reader.blocks():
         hits: list = []
-        got = count_block(buf, nsamp, Counter(), [0] * nsamp, [0] * nsamp, WordCoder(), None, hits)
+        got = count_block(
+            buf, nsamp, Counter(), [0] * nsamp, [0] * nsamp, PatternCoder(), None, hits
+        )
         assert got is not None
         lines = buf.decode().split("\n")[:-1]
         want = [k for k, ln in enumerate(lines) if may_hold_candidate(ln)]

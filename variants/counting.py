@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from domain.reasons import FileReason
 from formats.vcf import VcfError
 from variants.candidates import CandidateScan
-from variants.fastcount import WordCoder, count_block, hit_lines
+from variants.fastcount import PatternCoder, count_block, hit_lines
 
 #: Records per progress report.
 CHUNK = 250_000
@@ -143,7 +143,7 @@ def count_blocks(
     """
     if out is None:
         out = RawCounts(dp_sum=[0] * nsamp, dp_n=[0] * nsamp)
-    coder = WordCoder()
+    coder = PatternCoder()
     n = 0
     next_report = CHUNK
     t0 = time.monotonic()
@@ -180,5 +180,6 @@ def count_blocks(
             next_report += CHUNK
             rate = n / max(time.monotonic() - t0, 1e-9)
             print(f"  {n:,} records ({rate:,.0f}/s)", file=sys.stderr, flush=True)
+    coder.flush(out.patterns)
     out.records += n
     return out

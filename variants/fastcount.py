@@ -38,16 +38,19 @@ def _decode_words(words: np.ndarray) -> list[str]:
     return [b.decode("ascii") for b in words.view("S8").tolist()]
 
 
-class WordCoder:
-    """Dense codes for the GT words of a file, remembered from block to block.
+class StableCoder:
+    """Codes for uint64 words (alleles, GTs) that stay the same for a whole pass.
 
-    A genome has a few dozen distinct GT strings, so after the first block every word is
-    found by a binary search in a tiny sorted table instead of a sort of every GT of the
-    block. Codes are positions in `known` (valid until the next call adds words).
+    Words are found by a binary search in a sorted table of the words met so far; a code is
+    the order in which its word was first met, so codes from different blocks can be
+    counted together. A genome has a few dozen GT words and some tens of thousands of
+    alleles of at most 8 bytes, so after the first blocks nearly every lookup hits.
     """
 
     def __init__(self) -> None:
-        self.known = np.empty(0, np.uint64)
+        self.known = np.empty(0, np.uint64)  # sorted
+        self.ids = np.empty(0, np.int64)  # code of each `known` word
+        self.size = 0
 
     def codes(self, words: np.ndarray) -> np.ndarray:
         if self.known.size:
@@ -55,42 +58,107 @@ class WordCoder:
             np.minimum(pos, self.known.size - 1, out=pos)
             miss = self.known[pos] != words
             if not miss.any():
-                return pos
-            words_new = words[miss]
+                return self.ids[pos]
+            new = np.unique(words[miss])
         else:
-            words_new = words
-        self.known = np.union1d(self.known, words_new)
-        return np.searchsorted(self.known, words)
+            new = np.unique(words)
+        known = np.concatenate((self.known, new))
+        ids = np.concatenate((self.ids, np.arange(self.size, self.size + new.size)))
+        order = np.argsort(known, kind="stable")
+        self.known, self.ids = known[order], ids[order]
+        self.size += new.size
+        return StableCoder.codes(self, words)
+
+    def texts(self) -> list[str]:
+        """The word of each code, as text."""
+        words = np.empty(self.size, np.uint64)
+        words[self.ids] = self.known
+        return _decode_words(words)
 
 
-def _allele_codes(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes for REF/ALT words: a single byte (SNV alleles, most records) is its own code
-    0-255; longer alleles get 256 + their rank among this block's distinct longer ones, so
-    only those (~15%) are sorted. Returns (codes, distinct longer words)."""
-    single = words < 256
-    codes = words.astype(np.int64)
-    if single.all():
-        return codes, np.empty(0, np.uint64)
-    multi, inv = np.unique(words[~single], return_inverse=True)
-    codes[~single] = inv + 256
-    return codes, multi
+class AlleleCoder(StableCoder):
+    """StableCoder for REF/ALT words: a single base (most alleles, every SNV's) is its own
+    code 0-255, so only longer alleles are looked up; those get 256 + their StableCoder
+    code."""
 
+    def codes(self, words: np.ndarray) -> np.ndarray:
+        out = words.astype(np.int64)
+        longer = words >= 256
+        if longer.any():
+            out[longer] = super().codes(words[longer]) + 256
+        return out
 
-def _allele_text(multi: np.ndarray):
-    """Decoder for _allele_codes' codes."""
-    longer = _decode_words(multi)
+    @property
+    def radix(self) -> int:
+        return 256 + self.size
 
-    def text(code: int) -> str:
-        return _BYTE_TEXT[code] if code < 256 else longer[code - 256]
-
-    return text
+    def texts(self) -> list[str]:
+        return _BYTE_TEXT + super().texts()
 
 
 _BYTE_TEXT = [chr(i) if i else "" for i in range(256)]
 
 
-def _count_rows(parts: list[np.ndarray], radices: list[int]) -> tuple[list[np.ndarray], np.ndarray]:
-    """Distinct rows of the code columns `parts` and how often each occurs.
+class PatternCoder:
+    """The site patterns of a pass, counted as rows of codes until `flush`.
+
+    Why: turning each block's distinct patterns into Python tuples cost more than finding
+    them. Here a block's distinct rows (CHROM, REF, ALT, GT of every sample, as stable
+    codes) and their counts are only kept; `flush` counts the rows of all blocks together
+    and builds one tuple per distinct pattern of the whole pass.
+    """
+
+    def __init__(self) -> None:
+        self.chroms: dict[str, int] = {}
+        self.alleles = AlleleCoder()
+        self.gts = StableCoder()
+        self._rows: list[np.ndarray] = []
+        self._counts: list[np.ndarray] = []
+        self._held = 0
+
+    def add(self, rows: list[np.ndarray], counts: np.ndarray) -> None:
+        self._rows.append(np.stack(rows, axis=1))
+        self._counts.append(counts)
+        self._held += counts.size
+        if self._held > 4_000_000:  # bound the memory held: count what is held into one
+            self._compact()
+
+    def _compact(self) -> tuple[list[np.ndarray], np.ndarray]:
+        if not self._rows:
+            return [], np.empty(0, np.int64)
+        m = np.concatenate(self._rows)
+        c = np.concatenate(self._counts)
+        radices = [int(m[:, j].max()) + 1 for j in range(m.shape[1])]
+        cols, counts = _count_rows([m[:, j] for j in range(m.shape[1])], radices, c)
+        self._rows, self._counts = [np.stack(cols, axis=1)], [counts]
+        self._held = counts.size
+        return cols, counts
+
+    def flush(self, patterns: Counter) -> None:
+        """Add the held patterns to `patterns` (string-keyed, like the per-line path's)."""
+        cols, counts = self._compact()
+        self._rows, self._counts, self._held = [], [], 0
+        if not cols:
+            return
+        chroms = list(self.chroms)
+        alleles = self.alleles.texts()
+        gts = self.gts.texts()
+        for c, r, a, *g, k in zip(
+            [chroms[x] for x in cols[0].tolist()],
+            [alleles[x] for x in cols[1].tolist()],
+            [alleles[x] for x in cols[2].tolist()],
+            *[[gts[x] for x in col.tolist()] for col in cols[3:]],
+            counts.tolist(),
+            strict=True,
+        ):
+            patterns[(c, r, a, *g)] += k
+
+
+def _count_rows(
+    parts: list[np.ndarray], radices: list[int], weights: np.ndarray | None = None
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Distinct rows of the code columns `parts` and how often each occurs (each row
+    counting `weights[i]` times, if given).
 
     The columns are combined into one mixed-radix int64 key, sorted, and the distinct keys
     decoded back into columns; when the radices would overflow int64 (very many samples),
@@ -100,15 +168,23 @@ def _count_rows(parts: list[np.ndarray], radices: list[int]) -> tuple[list[np.nd
     for r in radices:
         total *= max(r, 1)
     if total >= _LIMIT:
-        uniq, counts = np.unique(np.stack(parts, axis=1), axis=0, return_counts=True)
+        uniq, inv = np.unique(np.stack(parts, axis=1), axis=0, return_inverse=True)
+        w = np.ones(inv.size, np.int64) if weights is None else weights
+        counts = np.bincount(inv.ravel(), weights=w, minlength=len(uniq)).astype(np.int64)
         return [uniq[:, j] for j in range(uniq.shape[1])], counts
     key = parts[0].astype(np.int64)
     for part, radix in zip(parts[1:], radices[1:], strict=True):
         key *= radix
         key += part
-    key.sort()
-    starts = np.concatenate(([0], np.flatnonzero(key[1:] != key[:-1]) + 1))
-    counts = np.diff(np.append(starts, key.size))
+    if weights is None:
+        key.sort()
+        starts = np.concatenate(([0], np.flatnonzero(key[1:] != key[:-1]) + 1))
+        counts = np.diff(np.append(starts, key.size))
+    else:
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        starts = np.concatenate(([0], np.flatnonzero(key[1:] != key[:-1]) + 1))
+        counts = np.add.reduceat(weights[order], starts)
     v = key[starts]
     cols = []
     for radix in reversed(radices[1:]):
@@ -327,12 +403,13 @@ def count_block(
     patterns: Counter,
     dp_sum: list[int],
     dp_n: list[int],
-    coder: WordCoder,
+    coder: PatternCoder,
     seen: set[str] | None = None,
     hits: list[tuple[int, int, int]] | None = None,
 ) -> int | None:
     """Count the records of `buf` (complete data lines, each ending in a newline) into
-    `patterns`, `dp_sum` and `dp_n`, adding the CHROM names met to `seen` (if given, so a
+    `patterns` (records of short alleles and GTs through `coder`, until its `flush`),
+    `dp_sum` and `dp_n`, adding the CHROM names met to `seen` (if given, so a
     shard can prove its range holds only its contig) and, to `hits` (if given), the
     (record index, start, end) of every line holding `|HIGH|` or `|MODERATE|`. Returns the
     number of records, or None - having changed nothing - when the block needs the
@@ -379,27 +456,15 @@ def count_block(
     keep = np.flatnonzero(~wide)
     if keep.size:
         m = keep.size
-        ra_code, ra_multi = _allele_codes(np.concatenate((ref_w[keep], alt_w[keep])))
-        parts = [chrom_id[keep], ra_code[:m], ra_code[m:]]
-        radices = [len(chroms), 256 + ra_multi.size, 256 + ra_multi.size]
+        gchrom = np.array([coder.chroms.setdefault(c, len(coder.chroms)) for c in chroms])
+        ra = coder.alleles.codes(np.concatenate((ref_w[keep], alt_w[keep])))
+        parts = [gchrom[chrom_id[keep]], ra[:m], ra[m:]]
+        radices = [len(coder.chroms), coder.alleles.radix, coder.alleles.radix]
         if nsamp:
-            gt_code = coder.codes(gt_w[keep].ravel())
-            gt_code = gt_code.reshape(m, nsamp)
+            gt_code = coder.gts.codes(gt_w[keep].ravel()).reshape(m, nsamp)
             parts += [gt_code[:, j] for j in range(nsamp)]
-            radices += [coder.known.size] * nsamp
-        rows, counts = _count_rows(parts, radices)
-        ra_text = _allele_text(ra_multi)
-        cid, rc, ac = rows[0].tolist(), rows[1].tolist(), rows[2].tolist()
-        if nsamp:
-            gt_words = coder.known
-            used = np.unique(np.concatenate(rows[3:]))
-            gt_text = dict(zip(used.tolist(), _decode_words(gt_words[used]), strict=True))
-            gts = np.stack(rows[3:], axis=1).tolist()
-            for c, r, al, g, k in zip(cid, rc, ac, gts, counts.tolist(), strict=True):
-                patterns[(chroms[c], ra_text(r), ra_text(al), *[gt_text[x] for x in g])] += k
-        else:
-            for c, r, al, k in zip(cid, rc, ac, counts.tolist(), strict=True):
-                patterns[(chroms[c], ra_text(r), ra_text(al))] += k
+            radices += [coder.gts.size] * nsamp
+        coder.add(*_count_rows(parts, radices))
 
     # rows with a long allele or GT, or no GT at all: one by one (rare in real genomes)
     for i in np.flatnonzero(wide).tolist():
