@@ -1,21 +1,24 @@
-"""Count the site patterns of a block of VCF data lines with numpy, touching no line in Python.
+"""Count the site patterns of a block of VCF data lines, touching no line in Python.
 
 Why: a Python loop costs about a microsecond per record per statement, so even a lean
 per-line loop (split, slice, tuple, Counter) spent ~5 CPU-seconds per million records, three
-times bcftools. Here a whole multi-megabyte block of complete lines is one uint8 array:
-the positions of every tab, newline and colon give each record's columns and each sample's
-FORMAT subfields; CHROM, REF, ALT and every GT (each at most 8 bytes) are packed into
-uint64 words, densely recoded and combined into one integer key per record, and np.unique
-counts the keys. Python then runs only once per *distinct* pattern of the block (a few
-hundred to a few thousand per 20,000 records). FORMAT/DP is parsed digit by digit as
-vectors and summed per sample.
+times bcftools. Here a whole multi-megabyte block of complete lines is tokenised by one
+compiled pass over its bytes (`_scan`, numba, cached on disk like the loaders' kernels):
+for each record it gives CHROM runs, REF and ALT, the GT of every sample (each packed into
+a uint64 word when at most 8 bytes), FORMAT/DP as an integer, and whether the line holds
+`|HIGH|` or `|MODERATE|` (tiering's candidates, found in the same walk: variants.genome).
+numpy then recodes the words to codes that hold for the whole pass (`PatternCoder`) and
+counts each block's distinct rows; Python runs once per distinct pattern of the *pass*
+(`PatternCoder.flush`), not per record nor per block. Before the scan existed, numpy found
+every tab, newline and colon of the block in separate passes over the bytes, and that, with
+building each block's patterns as tuples, cost more than bcftools spends on a genome.
 
 The result is exactly what the per-line path produces: the same Counter keys
 `(chrom, ref, alt, gt_1, ..., gt_n)` (or `(chrom, ref, alt)` when a record has no GT) and
 the same depth sums. Anything this path does not handle verbatim - a wrong column count,
 an empty column, a sample whose subfield count differs from FORMAT, depth from AD only, a
-depth that is not plain digits or `.`, non-ASCII bytes - makes `count_block` return None
-before changing anything, and the caller runs the per-line path on that block, which
+depth that is not plain digits or `.`, non-ASCII or NUL bytes - makes `count_block` return
+None before changing anything, and the caller runs the per-line path on that block, which
 accepts or rejects it with the file line number. Records with an allele or GT longer than
 8 bytes (long indels, many-allele genotypes) are counted in Python one by one.
 """
@@ -500,3 +503,19 @@ def hit_lines(buf: bytes) -> list[tuple[int, int, int]]:
         prev = s
         out.append((k, s, buf.index(b"\n", s)))
     return out
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's on-disk cache) the block scan with the argument types
+    a genome uses: `make setup` and the Docker image call it, so no nightly task pays the
+    compile."""
+    buf = (
+        b"chr1\t10\t.\tA\tG\t50\tPASS\tCSQ=G|missense_variant|MODERATE|X\tGT:DP\t0/1:7\n"
+        b"chr1\t12\t.\tACGTACGTAC\tA\t50\tPASS\t.\tGT:DP\t1/1:.\n"
+    )
+    patterns: Counter = Counter()
+    coder = PatternCoder()
+    hits: list[tuple[int, int, int]] = []
+    assert count_block(buf, 1, patterns, [0], [0], coder, None, hits) == 2
+    coder.flush(patterns)
+    assert sum(patterns.values()) == 2 and [k for k, _s, _e in hits] == [0]
