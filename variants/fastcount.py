@@ -143,18 +143,24 @@ class PatternCoder:
         self._rows, self._counts, self._held = [], [], 0
         if not cols:
             return
-        chroms = list(self.chroms)
-        alleles = self.alleles.texts()
-        gts = self.gts.texts()
-        for c, r, a, *g, k in zip(
-            [chroms[x] for x in cols[0].tolist()],
-            [alleles[x] for x in cols[1].tolist()],
-            [alleles[x] for x in cols[2].tolist()],
-            *[[gts[x] for x in col.tolist()] for col in cols[3:]],
-            counts.tolist(),
+        chroms = np.array(list(self.chroms), dtype=object)
+        alleles = np.array(self.alleles.texts(), dtype=object)
+        gts = np.array(self.gts.texts(), dtype=object)
+        keys = zip(
+            chroms[cols[0]].tolist(),
+            alleles[cols[1]].tolist(),
+            alleles[cols[2]].tolist(),
+            *[gts[col].tolist() for col in cols[3:]],
             strict=True,
-        ):
-            patterns[(c, r, a, *g)] += k
+        )
+        # the tuples and the dict are built in C; only the smaller side is added in Python
+        fresh = dict(zip(keys, counts.tolist(), strict=True))
+        if len(patterns) < len(fresh):
+            fresh, held = dict(patterns), fresh
+            patterns.clear()
+            patterns.update(held)  # an empty Counter takes a dict whole
+        for key, k in fresh.items():
+            patterns[key] += k
 
 
 def _count_rows(
