@@ -234,8 +234,9 @@ def bcf_blocks(src: VcfSource, contig: str | None) -> Iterator[bytes]:
 def in_thread(pieces: Iterator[bytes]) -> Iterator[bytes]:
     """Run a piece iterator (decompression) in a helper thread, a few pieces ahead.
 
-    zlib releases the GIL while inflating, so with a second core the inflation overlaps the
-    counting (libdeflate, four times cheaper, holds it: then the thread only reads ahead).
+    The inflater releases the GIL while inflating, so with a second core the inflation
+    overlaps the counting (with libdeflate, four times cheaper than zlib, there is less of
+    it to overlap).
     Used only when the caller was given more than one core (`threads` > 1) but the file
     cannot be sharded (no index, or plain gzip): `threads=1` means one core. Errors in the
     thread are re-raised in the reader.
