@@ -17,6 +17,7 @@ ENV UV_PROJECT_ENVIRONMENT=/opt/gwh/.venv \
 RUN pip install --no-cache-dir "uv==0.13.9" \
     && uv sync --frozen --no-dev \
     && dbt parse --project-dir dbt --profiles-dir dbt \
-    && python -c "from loaders.ingest.blocks import warm_up; warm_up()"
+    && python -c "from loaders.ingest.blocks import warm_up; warm_up()" \
+    && python -c "from variants.fastcount import warm_up; warm_up()"
 
 CMD ["airflow", "version"]

@@ -49,12 +49,13 @@ $(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES)
 	DBT_SEND_ANONYMOUS_USAGE_STATS=false $(BIN)/dbt parse --quiet --project-dir dbt --profiles-dir dbt
 	touch $@
 
-# The loaders' compiled block kernels (numba, loaders/ingest/blocks.py): compiled once at
-# set-up into numba's on-disk cache, so no load (nor test) pays the ~3 s compile.
+# The compiled block kernels (numba: loaders/ingest/blocks.py, variants/fastcount.py):
+# compiled once at set-up into numba's on-disk cache, so no load (nor test) pays the compile.
 KERNELS := $(VENV)/.kernels
 
-$(KERNELS): $(STAMP) loaders/ingest/blocks.py
+$(KERNELS): $(STAMP) loaders/ingest/blocks.py variants/fastcount.py
 	$(BIN)/python -c "from loaders.ingest.blocks import warm_up; warm_up()"
+	$(BIN)/python -c "from variants.fastcount import warm_up; warm_up()"
 	touch $@
 
 setup: $(STAMP) system-deps $(DBT_MANIFEST) $(KERNELS)

@@ -186,7 +186,8 @@ BLOCK = 1 << 22
 
 
 def raw_pieces(src: VcfSource) -> Iterator[bytes]:
-    """Decompressed bytes of a whole text VCF, header included, in pieces of ~BLOCK.
+    """Decompressed bytes of a whole text VCF, header included, in pieces of ~BLOCK (for
+    BGZF, already cut at newlines: see `data_blocks`).
 
     Damaged compressed data (a bad deflate stream, a truncated member) is the file's
     fault: it is raised as a VcfError (UNREADABLE_GZIP), never as zlib's own error.
@@ -198,7 +199,7 @@ def raw_pieces(src: VcfSource) -> Iterator[bytes]:
         return
     try:
         if src.compression == "bgzf":
-            yield from inflate_range(src.path, size=BLOCK)
+            yield from inflate_range(src.path, size=BLOCK, lines=True)
             return
         with gzip.open(src.path, "rb") as fh:
             while piece := fh.read(BLOCK):
@@ -247,10 +248,12 @@ def bcf_blocks(src: VcfSource, contig: str | None) -> Iterator[bytes]:
 def in_thread(pieces: Iterator[bytes]) -> Iterator[bytes]:
     """Run a piece iterator (decompression) in a helper thread, a few pieces ahead.
 
-    zlib releases the GIL while inflating, so with a second core the inflation overlaps the
-    counting. Used only when the caller was given more than one core (`threads` > 1) but the
-    file cannot be sharded (no index, or plain gzip): `threads=1` means one core. Errors in
-    the thread are re-raised in the reader.
+    The inflater releases the GIL while inflating, so with a second core the inflation
+    overlaps the counting (with libdeflate, four times cheaper than zlib, there is less of
+    it to overlap).
+    Used only when the caller was given more than one core (`threads` > 1) but the file
+    cannot be sharded (no index, or plain gzip): `threads=1` means one core. Errors in the
+    thread are re-raised in the reader.
     """
     q: queue.Queue = queue.Queue(maxsize=4)
     done = object()
@@ -290,7 +293,10 @@ def data_blocks(src: VcfSource, threaded: bool = False) -> Iterator[bytes]:
     if src.is_bcf:
         return bcf_blocks(src, None)
     pieces = raw_pieces(src)
-    return skip_header(line_blocks(in_thread(pieces) if threaded else pieces))
+    if threaded:
+        pieces = in_thread(pieces)
+    # BGZF pieces are cut at newlines as they are inflated; re-cutting them would copy them
+    return skip_header(pieces if src.compression == "bgzf" else line_blocks(pieces))
 
 
 def record_lines(src: VcfSource, contig: str | None) -> Iterator[str]:
@@ -390,7 +396,7 @@ class VcfReader:
             return bcf_blocks(self.source, name)
         if isinstance(contig, str):
             raise TypeError("a text VCF's contig is read by its IndexedContig entry")
-        return line_blocks(inflate_range(self.path, contig.beg, contig.end, size=BLOCK))
+        return inflate_range(self.path, contig.beg, contig.end, size=BLOCK, lines=True)
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Loading genomes into the raw layer through the shared ledger (loaders.ingest).
 
-`process_genome` is what the nightly DAG maps over the VCFs of a sequencing delivery: the
-file goes through `loaders.ingest.process_file`, so it is processed exactly once (by
+`process_genome` is what the nightly DAG maps over the VCFs of a sequencing delivery: each
+is read once (variants.genome: summary and tiering candidates in one pass), and the file
+goes through `loaders.ingest.process_file`, so it is processed exactly once (by
 SHA-256), its summary, per-sample, per-contig, candidate and tier rows are COPYed in the same
 transaction as its ledger row, and a file that is truncated, not BGZF, has a broken header,
 uses contigs outside GRCh38 or breaks its manifest checksum is quarantined whole with a
@@ -37,9 +38,10 @@ from loaders.ingest import (
     process_file,
 )
 from loaders.ingest.withdrawn import withdrawn_no_further_use
-from variants.candidates import Candidate, extract_candidates
-from variants.pedigree import pedigree_from_rows
-from variants.summary import SITE_KEYS, summarise
+from variants.candidates import Candidate
+from variants.genome import read_genome
+from variants.pedigree import Pedigree, pedigree_from_rows
+from variants.tally import SITE_KEYS
 from variants.tiering import TieredVariant, best_tiers, tier
 
 log = logging.getLogger(__name__)
@@ -347,7 +349,15 @@ def _genome_handler(
                     f"{ctx.path.name}: not BGZF-compressed (feeds.md: bgzip + tabix)",
                 )
             header = reader.header
-            summary = summarise(ctx.path, threads=threads)
+            # a rare-disease family's pedigree is settled first, so that its candidates
+            # are read in the same pass over the file as the summary
+            germline = [r for r in rows if r.get("sample_type") == "germline"]
+            whose = {s: batch.referral_of[s] for s in header.samples if s in batch.referral_of}
+            ped = (
+                _pedigree(ctx, result, germline[0]["family_id"], whose, batch) if germline else None
+            )
+            genome = read_genome(ctx.path, ped, threads=threads)
+            summary = genome.summary
         except VcfError as exc:
             raise FileError(exc.code, str(exc).replace(str(ctx.path), ctx.path.name)) from exc
         outside = sorted((set(header.contigs) | set(summary.per_contig)) - BUILD_CONTIGS)
@@ -379,8 +389,6 @@ def _genome_handler(
         # statistics are refused, counted, and kept nowhere. The relatives' platekeys come
         # from the manifests loaded so far (their QC rows in this delivery, or earlier ones).
         gone = batch.withdrawn.get(ctx.delivery.delivery_date, set())
-        germline = [r for r in rows if r.get("sample_type") == "germline"]
-        whose = {s: batch.referral_of[s] for s in header.samples if s in batch.referral_of}
         with ctx.writer("raw.variant_sample_stats", SAMPLE_COLS) as w:
             for i, (name, s) in enumerate(d["samples"].items(), start=1):
                 ref_id = by_platekey.get(name, {}).get("referral_id") or whose.get(name)
@@ -399,24 +407,25 @@ def _genome_handler(
                 w.write(
                     [contig, str(c["records"]), str(c["snvs"]), str(c["indels"])], i, escape=True
                 )
-        if germline:
-            _tier_genome(ctx, result, germline[0]["family_id"], whose, batch)
+        if genome.candidates is not None:
+            _write_tiers(ctx, result, genome.candidates, batch)
         # every row written or refused is one delivered fact of the genome
         ctx.delivered = ctx.loaded + ctx.quarantined
 
     return handler
 
 
-def _tier_genome(
+def _pedigree(
     ctx: FileContext,
     result: GenomeResult,
     family_id: str,
     platekeys: dict[str, str],
     batch: BatchContext,
-) -> None:
+) -> Pedigree | None:
+    """The pedigree a germline genome is tiered with, or None when it is not tiered."""
     participants = batch.participants.get(family_id, [])
     if any(p["programme"] != "rare_disease" for p in participants):
-        return  # cancer germline genomes are summarised, not tiered
+        return None  # cancer germline genomes are summarised, not tiered
     probands = [
         p
         for p in participants
@@ -430,12 +439,14 @@ def _tier_genome(
             "referral rows"
         )
         log.warning("%s: %s", ctx.path.name, result.message)
-        return
-    ped = pedigree_from_rows(participants, platekeys, family_id)
-    try:
-        cands = extract_candidates(ctx.path, ped)
-    except VcfError as exc:
-        raise FileError(exc.code, str(exc).replace(str(ctx.path), ctx.path.name)) from exc
+        return None
+    return pedigree_from_rows(participants, platekeys, family_id)
+
+
+def _write_tiers(
+    ctx: FileContext, result: GenomeResult, cands: list[Candidate], batch: BatchContext
+) -> None:
+    """The genome's candidates (read in its one pass) and their tiers."""
     result.candidates = len(cands)
     with ctx.writer("raw.variant_candidates", CANDIDATE_COLS) as w:
         for i, c in enumerate(cands, start=1):

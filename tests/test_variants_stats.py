@@ -282,3 +282,40 @@ def test_truncated_indexed_file_fails_the_same_way_when_sharded(tmp_path: Path):
             summarise(vcf, threads=threads)
         assert err.value.code == "unreadable_gzip"
         assert "gen.vcf.gz" in str(err.value)
+
+
+def test_anchored_indels_share_their_class_with_htslib_typing():
+    """fold's shortcut: every anchored indel with the same anchor base classifies alike."""
+    from variants.tally import _anchored_indel, classify_alleles
+
+    def same(ref: str, alt: str) -> tuple:
+        c = classify_alleles(ref, alt)
+        return (c.line_type, c.n_allele, c.site, c.types, c.bases)
+
+    groups: dict = {}
+    for ref, alt in [
+        ("A", "ACGT"),
+        ("A", "AT"),
+        ("ACGT", "A"),
+        ("AT", "A"),
+        ("a", "acc"),
+        ("G", "GA"),
+        ("GAC", "G"),
+        ("N", "NA"),
+        ("TTTT", "TT"),
+    ]:
+        key = _anchored_indel(ref, alt)
+        assert key is not None, (ref, alt)
+        groups.setdefault(key, set()).add(same(ref, alt))
+    assert all(len(classes) == 1 for classes in groups.values())
+    for ref, alt in [
+        ("A", "G"),
+        ("AC", "GT"),
+        ("A", "A[chr2:5["),
+        ("A", "<DEL>"),
+        ("A", "*"),
+        ("A", "ACG,AT"),
+        ("AC", "TCA"),
+        ("A", "."),
+    ]:
+        assert _anchored_indel(ref, alt) is None, (ref, alt)

@@ -169,95 +169,160 @@ def single_variant_patterns(chrom: str, calls: Sequence[MemberCall]) -> tuple[st
     return tuple(out)
 
 
-def extract_candidates(vcf: str | os.PathLike, pedigree: Pedigree) -> list[Candidate]:
-    """Candidates from a family's joint-called VCF (one streaming pass, text lines).
+@dataclass(frozen=True)
+class CandidateSpec:
+    """What reading candidates from a family's VCF lines needs, settled from the header
+    once: the pedigree, the CSQ subfields and each member's sample column. Small and
+    picklable, so contig shard workers (variants.sharding) take it along."""
 
-    Lines without a HIGH/MODERATE annotation are skipped by a substring test before any
-    parsing, which is what keeps a whole-genome pass fast.
-    """
-    reader = VcfReader(vcf)
-    header = reader.header
+    family: Pedigree
+    csq_fields: tuple[str, ...]
+    columns: tuple[int, ...]  # 0-based VCF column of each pedigree member, in order
+
+    @property
+    def has_allele_num(self) -> bool:
+        return "ALLELE_NUM" in self.csq_fields
+
+
+def candidate_spec(
+    vcf: str | os.PathLike, header_lines: Sequence[str], samples: Sequence[str], pedigree: Pedigree
+) -> CandidateSpec:
+    """Check that the header lets a family be tiered (VEP CSQ declared, every member a
+    sample of the file) and settle how its lines are read."""
     try:
-        fields = csq_fields(header.lines)
+        fields = csq_fields(header_lines)
     except ValueError as exc:
         raise VcfError(vcf, str(exc)) from exc
     if fields is None:
         raise VcfError(vcf, "no VEP CSQ declared in the header; cannot extract candidates")
-    col = {s: i for i, s in enumerate(header.samples)}
+    col = {s: i for i, s in enumerate(samples)}
     missing = [m.platekey for m in pedigree.members if m.platekey not in col]
     if missing:
         raise VcfError(vcf, f"pedigree members not in the VCF: {', '.join(missing)}")
+    return CandidateSpec(
+        pedigree, tuple(fields), tuple(9 + col[m.platekey] for m in pedigree.members)
+    )
+
+
+def may_hold_candidate(line: str) -> bool:
+    """The cheap test every line meets before any parsing: only a line carrying a HIGH or
+    MODERATE annotation can hold a candidate (the block scan of variants.fastcount marks
+    exactly these lines)."""
+    return "|HIGH|" in line or "|MODERATE|" in line
+
+
+def line_candidates(spec: CandidateSpec, line: str) -> list[Candidate]:
+    """The candidates of one data line (without its newline) that passed
+    `may_hold_candidate`. Raises ValueError, IndexError or KeyError for a record that
+    cannot be read; the caller names the line."""
+    pedigree = spec.family
     proband = pedigree.proband
     members = pedigree.members
-    idx = [9 + col[m.platekey] for m in members]
-    has_allele_num = "ALLELE_NUM" in fields
+    fields = list(spec.csq_fields)
+    has_allele_num = spec.has_allele_num
+    out: list[Candidate] = []
+    f = line.rstrip("\n").split("\t")
+    if f[6] != "PASS":
+        return out
+    info = dict(kv.split("=", 1) if "=" in kv else (kv, "") for kv in f[7].split(";"))
+    csq = info.get("CSQ")
+    if not csq:
+        return out
+    entries = parse_csq(csq, fields)
+    alts = f[4].split(",")
+    afs_raw = info.get("gnomADg_AF", "").split(",") if "gnomADg_AF" in info else []
+    fmt = f[8].split(":")
+    gi = fmt.index("GT")
+    gts = [(f[i].split(":") + [""] * len(fmt))[gi] for i in spec.columns]
+    for ai, alt in enumerate(alts, start=1):
+        t, _ = variant_type(f[3], alt)
+        if t in (VCF_REF, VCF_OVERLAP, VCF_BND):
+            continue
+        calls = []
+        for m, gt in zip(members, gts, strict=True):
+            n, hap = _alt_count(gt, ai)
+            calls.append(MemberCall(m.referral_id, m.relationship, m.affection, m.sex, gt, n, hap))
+        pcall = next(c for c in calls if c.referral_id == proband.referral_id)
+        if not pcall.alt_count:
+            continue
+        af_s = afs_raw[ai - 1] if len(afs_raw) >= ai else "."
+        af = 0.0 if af_s in (".", "") else float(af_s)
+        if af > AF_BIALLELIC:
+            continue
+        allele_tag = str(ai) if has_allele_num else vep_allele(f[3], alt, alts)
+        by_gene: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for e in entries:
+            mine = e.get("ALLELE_NUM") if has_allele_num else e.get("Allele")
+            if mine != allele_tag or e.get("IMPACT") not in KEPT_IMPACTS:
+                continue
+            if e.get("SYMBOL"):
+                by_gene[e["SYMBOL"]].append(e)
+        if not by_gene:
+            continue
+        pats = single_variant_patterns(f[0], calls)
+        for gene, es in sorted(by_gene.items()):
+            terms = sorted({t for e in es for t in e["Consequence"].split("&")})
+            impact = "HIGH" if any(e["IMPACT"] == "HIGH" for e in es) else "MODERATE"
+            out.append(
+                Candidate(
+                    family_id=pedigree.family_id,
+                    proband_referral_id=proband.referral_id,
+                    specific_disease=pedigree.specific_disease,
+                    chrom=f[0],
+                    pos=int(f[1]),
+                    ref=f[3],
+                    alt=alt,
+                    gene_symbol=gene,
+                    hgnc_id=next((e.get("HGNC_ID", "") for e in es), ""),
+                    consequences=tuple(terms),
+                    impact=impact,
+                    gnomad_af=af,
+                    members=tuple(calls),
+                    patterns=pats,
+                )
+            )
+    return out
+
+
+#: What a failed candidate read says (the caller adds the file and line).
+READ_ERROR = "cannot read record for tiering"
+
+
+class CandidateScan:
+    """Candidates gathered during the genome's one block scan (variants.counting): the
+    scan hands over each block's lines that `may_hold_candidate` (found by the compiled
+    tokeniser in the same pass over the bytes), and only those are decoded and parsed."""
+
+    def __init__(self, spec: CandidateSpec) -> None:
+        self.spec = spec
+        self.found: list[Candidate] = []
+
+    def take(self, buf: bytes, hits: Sequence[tuple[int, int, int]], where) -> None:
+        """Read the hit lines (record index in the block, start, end) of `buf`;
+        `where(k, reason)` gives the VcfError arguments naming the block's k-th line."""
+        for k, s, e in hits:
+            try:
+                self.found.extend(line_candidates(self.spec, buf[s:e].decode("utf-8")))
+            except (ValueError, IndexError, KeyError) as exc:
+                raise VcfError(*where(k, f"{READ_ERROR}: {exc}")) from exc
+
+
+def extract_candidates(vcf: str | os.PathLike, pedigree: Pedigree) -> list[Candidate]:
+    """Candidates from a family's joint-called VCF in a pass of its own, line by line.
+
+    The per-genome work reads candidates in the same pass as the summary
+    (variants.genome.read_genome); this separate pass is the plain statement of the same
+    rules, for reading one family's candidates by hand and for checking the fused pass.
+    """
+    reader = VcfReader(vcf)
+    header = reader.header
+    spec = candidate_spec(vcf, header.lines, header.samples, pedigree)
     out: list[Candidate] = []
     for lineno, line in enumerate(reader.lines(), start=reader.first_record_line or 1):
-        if "|HIGH|" not in line and "|MODERATE|" not in line:
+        if not may_hold_candidate(line):
             continue
-        f = line.rstrip("\n").split("\t")
         try:
-            if f[6] != "PASS":
-                continue
-            info = dict(kv.split("=", 1) if "=" in kv else (kv, "") for kv in f[7].split(";"))
-            csq = info.get("CSQ")
-            if not csq:
-                continue
-            entries = parse_csq(csq, fields)
-            alts = f[4].split(",")
-            afs_raw = info.get("gnomADg_AF", "").split(",") if "gnomADg_AF" in info else []
-            fmt = f[8].split(":")
-            gi = fmt.index("GT")
-            gts = [(f[i].split(":") + [""] * len(fmt))[gi] for i in idx]
-            for ai, alt in enumerate(alts, start=1):
-                t, _ = variant_type(f[3], alt)
-                if t in (VCF_REF, VCF_OVERLAP, VCF_BND):
-                    continue
-                calls = []
-                for m, gt in zip(members, gts, strict=True):
-                    n, hap = _alt_count(gt, ai)
-                    calls.append(
-                        MemberCall(m.referral_id, m.relationship, m.affection, m.sex, gt, n, hap)
-                    )
-                pcall = next(c for c in calls if c.referral_id == proband.referral_id)
-                if not pcall.alt_count:
-                    continue
-                af_s = afs_raw[ai - 1] if len(afs_raw) >= ai else "."
-                af = 0.0 if af_s in (".", "") else float(af_s)
-                if af > AF_BIALLELIC:
-                    continue
-                allele_tag = str(ai) if has_allele_num else vep_allele(f[3], alt, alts)
-                by_gene: dict[str, list[dict[str, str]]] = defaultdict(list)
-                for e in entries:
-                    mine = e.get("ALLELE_NUM") if has_allele_num else e.get("Allele")
-                    if mine != allele_tag or e.get("IMPACT") not in KEPT_IMPACTS:
-                        continue
-                    if e.get("SYMBOL"):
-                        by_gene[e["SYMBOL"]].append(e)
-                if not by_gene:
-                    continue
-                pats = single_variant_patterns(f[0], calls)
-                for gene, es in sorted(by_gene.items()):
-                    terms = sorted({t for e in es for t in e["Consequence"].split("&")})
-                    impact = "HIGH" if any(e["IMPACT"] == "HIGH" for e in es) else "MODERATE"
-                    out.append(
-                        Candidate(
-                            family_id=pedigree.family_id,
-                            proband_referral_id=proband.referral_id,
-                            specific_disease=pedigree.specific_disease,
-                            chrom=f[0],
-                            pos=int(f[1]),
-                            ref=f[3],
-                            alt=alt,
-                            gene_symbol=gene,
-                            hgnc_id=next((e.get("HGNC_ID", "") for e in es), ""),
-                            consequences=tuple(terms),
-                            impact=impact,
-                            gnomad_af=af,
-                            members=tuple(calls),
-                            patterns=pats,
-                        )
-                    )
+            out.extend(line_candidates(spec, line))
         except (ValueError, IndexError, KeyError) as exc:
-            raise VcfError(vcf, f"cannot read record for tiering: {exc}", line=lineno) from exc
+            raise VcfError(vcf, f"{READ_ERROR}: {exc}", line=lineno) from exc
     return out

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 from domain.reasons import FileReason
 from formats.vcf import VcfError
-from variants.fastcount import WordCoder, count_block
+from variants.candidates import CandidateScan
+from variants.fastcount import PatternCoder, count_block, hit_lines
 
 #: Records per progress report.
 CHUNK = 250_000
@@ -129,18 +130,20 @@ def count_blocks(
     shard: str | None = None,
     out: RawCounts | None = None,
     seen: set[str] | None = None,
+    candidates: CandidateScan | None = None,
 ) -> RawCounts:
     """One pass over blocks of data lines, counting distinct site patterns.
 
     Each block goes through the vectorised counter (variants._fastcount), which
     handles well-formed records without a Python statement per line; a block it declines
-    is re-read line by line by `_count_lines`, with identical results. Errors name the file
-    line when the whole text file is read (`header_lines` given), else the record number
-    within the shard.
+    is re-read line by line by `_count_lines`, with identical results. With `candidates`,
+    the lines the block scan found holding a HIGH/MODERATE annotation are handed to it, so
+    tiering's candidates come out of the same pass. Errors name the file line when the
+    whole text file is read (`header_lines` given), else the record number within the shard.
     """
     if out is None:
         out = RawCounts(dp_sum=[0] * nsamp, dp_n=[0] * nsamp)
-    coder = WordCoder()
+    coder = PatternCoder()
     n = 0
     next_report = CHUNK
     t0 = time.monotonic()
@@ -164,13 +167,19 @@ def count_blocks(
             ) from exc
         if buf is None:
             break
-        got = count_block(buf, nsamp, out.patterns, out.dp_sum, out.dp_n, coder, seen)
+        hits: list[tuple[int, int, int]] | None = [] if candidates is not None else None
+        got = count_block(buf, nsamp, out.patterns, out.dp_sum, out.dp_n, coder, seen, hits)
         if got is None:
             got = _count_lines(buf, nsamp, out, where, seen)
+            if candidates is not None:
+                hits = hit_lines(buf)
+        if hits:
+            candidates.take(buf, hits, where)
         n += got
         if progress and n >= next_report:
             next_report += CHUNK
             rate = n / max(time.monotonic() - t0, 1e-9)
             print(f"  {n:,} records ({rate:,.0f}/s)", file=sys.stderr, flush=True)
+    coder.flush(out.patterns)
     out.records += n
     return out

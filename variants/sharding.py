@@ -1,4 +1,4 @@
-"""Summarising an indexed genome on several cores, exactly: one shard of contigs per core.
+"""Reading an indexed genome on several cores, exactly: one shard of contigs per core.
 
 With a tabix/CSI index, contigs are spread over processes by record count (greedy bin
 packing), each process inflates exactly its contigs' BGZF byte ranges (formats.vcf,
@@ -15,6 +15,7 @@ from multiprocessing import get_context
 
 from formats.tabix import IndexedContig
 from formats.vcf import VcfError, VcfReader
+from variants.candidates import Candidate, CandidateScan, CandidateSpec
 from variants.counting import RawCounts, count_blocks
 from variants.tally import Tally, fold
 
@@ -37,22 +38,39 @@ def plan_shards(weights: dict[str, int], k: int) -> list[list[str]]:
 _Part = tuple[int, IndexedContig | str]
 
 
-def _count_contigs(args: tuple[str, int, list[_Part], bool]) -> Tally:
+#: A shard's result: its tally, and the candidates of each of its contigs by file rank.
+ShardResult = tuple[Tally, list[tuple[int, list[Candidate]]]]
+
+
+def _count_contigs(args: tuple[str, int, list[_Part], bool, CandidateSpec | None]) -> ShardResult:
     """A shard: count each of its contigs from exactly its indexed byte range and fold the
-    patterns into a tally (which adds across shards, unlike nothing else would so cheaply).
+    patterns into a tally (which adds across shards, unlike nothing else would so cheaply),
+    reading tiering's candidates (with a `CandidateSpec`) in the same pass.
 
     Every record must belong to the contig, and the count must equal the index's own (when
     it records one), so a stale index or an unsorted file is an error, not a silent miscount.
     """
-    path, nsamp, parts, progress = args
+    path, nsamp, parts, progress, spec = args
     reader = VcfReader(path)
     raw = RawCounts(dp_sum=[0] * nsamp, dp_n=[0] * nsamp)
-    for _rank, contig in parts:
+    found: list[tuple[int, list[Candidate]]] = []
+    for rank, contig in parts:
+        scan = CandidateScan(spec) if spec is not None else None
         name = contig if isinstance(contig, str) else contig.name
         expected = None if isinstance(contig, str) else contig.records
         before = raw.records
         seen: set[str] = set()
-        count_blocks(path, reader.contig_blocks(contig), nsamp, shard=name, out=raw, seen=seen)
+        count_blocks(
+            path,
+            reader.contig_blocks(contig),
+            nsamp,
+            shard=name,
+            out=raw,
+            seen=seen,
+            candidates=scan,
+        )
+        if scan is not None:
+            found.append((rank, scan.found))
         stray = sorted(seen - {name})
         if stray:
             raise VcfError(
@@ -70,13 +88,16 @@ def _count_contigs(args: tuple[str, int, list[_Part], bool]) -> Tally:
         if progress:
             print(f"  {name}: {got:,} records", file=sys.stderr, flush=True)
     try:
-        return fold(raw, Tally.empty(nsamp))
+        return fold(raw, Tally.empty(nsamp)), found
     except ValueError as exc:
         raise VcfError(path, f"malformed genotype: {exc}") from exc
 
 
-def sharded(reader: VcfReader, threads: int, progress: bool) -> Tally:
-    """Count an indexed file on `threads` cores, each taking a balanced set of contigs.
+def sharded(
+    reader: VcfReader, threads: int, progress: bool, spec: CandidateSpec | None = None
+) -> tuple[Tally, list[Candidate]]:
+    """Count an indexed file on `threads` cores, each taking a balanced set of contigs,
+    and (with `spec`) read tiering's candidates in the same pass, returned in file order.
 
     Text VCFs are read straight from each contig's BGZF byte range (the index's pseudo-bin);
     BCFs through pysam's region fetch. threads-1 worker processes take a shard each and this
@@ -105,8 +126,14 @@ def sharded(reader: VcfReader, threads: int, progress: bool) -> Tally:
             plan_shards(weights, threads), key=lambda b: -sum(weights[n] for n in b)
         )
     ]
-    jobs = [(str(reader.path), nsamp, s, progress) for s in shards]
+    jobs = [(str(reader.path), nsamp, s, progress, spec) for s in shards]
     tally = Tally.empty(nsamp)
+    found: list[tuple[int, list[Candidate]]] = []
+
+    def add(result: ShardResult) -> None:
+        tally.merge(result[0])
+        found.extend(result[1])
+
     if len(jobs) > 1:
         # Forked workers share this process's heap copy-on-write; freezing it keeps the
         # collector from touching (and so copying) every inherited object in each worker.
@@ -116,14 +143,14 @@ def sharded(reader: VcfReader, threads: int, progress: bool) -> Tally:
                 max_workers=len(jobs) - 1, mp_context=get_context("fork")
             ) as pool:
                 futures = [pool.submit(_count_contigs, job) for job in jobs[:-1]]
-                tally.merge(_count_contigs(jobs[-1]))
+                add(_count_contigs(jobs[-1]))
                 for fut in futures:
-                    tally.merge(fut.result())
+                    add(fut.result())
         finally:
             gc.unfreeze()
     elif jobs:
-        tally.merge(_count_contigs(jobs[0]))
+        add(_count_contigs(jobs[0]))
     rank = {name: i for name, (i, _c) in by_name.items()}
     order = sorted(tally.per_contig, key=lambda c: rank.get(c, len(rank)))
     tally.per_contig = {c: tally.per_contig[c] for c in order}
-    return tally
+    return tally, [c for _rank, cands in sorted(found, key=lambda x: x[0]) for c in cands]

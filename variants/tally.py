@@ -227,6 +227,25 @@ class Tally:
                 mine_[i] += v
 
 
+def _anchored_indel(ref: str, alt: str) -> tuple[None, str] | None:
+    """A key shared by every biallelic indel whose shorter allele is a prefix of the longer
+    (`A`>`ACGT`, `ACGT`>`A`) and that carries no symbolic or breakend character: htslib
+    types each as VCF_INDEL on its first base, so they share one allele class; None for
+    anything else (classified in full)."""
+    lr, la = len(ref), len(alt)
+    if lr == la or "," in alt or alt[:1] in _SPECIAL:
+        return None
+    if la > lr:
+        if not alt.startswith(ref) or alt[lr] in "[]":
+            return None
+    elif not ref.startswith(alt):
+        return None
+    return (None, ref[:1])  # None: never a (REF, ALT) key
+
+
+_SPECIAL = frozenset("<[]*.")
+
+
 def fold(raw: RawCounts, tally: Tally) -> Tally:
     """Add the bcftools figures of `raw`'s patterns to `tally` (exact and order-free).
 
@@ -240,7 +259,7 @@ def fold(raw: RawCounts, tally: Tally) -> Tally:
     """
     site, per_contig = tally.site, tally.per_contig
     per_sample, x_hap_alt = tally.per_sample, tally.x_hap_alt
-    class_id: dict[tuple[str, str], int] = {}
+    class_id: dict[tuple[str | None, str], int] = {}
     canon: dict[tuple, int] = {}
     classes: list[AlleleClass] = []
     by_contig: dict[tuple[str, int], int] = {}
@@ -251,13 +270,20 @@ def fold(raw: RawCounts, tally: Tally) -> Tally:
         cid = class_id.get(ra)
         if cid is None:
             # indels with different sequences but the same types and first bases behave
-            # identically from here on (lengths are not reported): one id for all of them
-            cls = classify_alleles(ref, alt)
-            same = (cls.line_type, cls.n_allele, cls.site, cls.types, cls.bases)
-            cid = canon.get(same)
+            # identically from here on (lengths are not reported): one id for all of them.
+            # Most distinct pairs are anchored indels (one allele a prefix of the other),
+            # whose class follows from the anchor base alone: classified once per base.
+            shape = _anchored_indel(ref, alt)
+            cid = class_id.get(shape) if shape is not None else None
             if cid is None:
-                cid = canon[same] = len(classes)
-                classes.append(cls)
+                cls = classify_alleles(ref, alt)
+                same = (cls.line_type, cls.n_allele, cls.site, cls.types, cls.bases)
+                cid = canon.get(same)
+                if cid is None:
+                    cid = canon[same] = len(classes)
+                    classes.append(cls)
+                if shape is not None:
+                    class_id[shape] = cid
             class_id[ra] = cid
         ck = (contig, cid)
         by_contig[ck] = by_contig.get(ck, 0) + n
