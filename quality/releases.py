@@ -40,10 +40,19 @@ def create_release(
         build_release_views(url)
     with psycopg.connect(url, autocommit=True) as conn:
         c = releases.cut(conn)
-    report = runner.validate(url, "release", docs_dir=docs_dir, release_schema=c.schema)
+    try:
+        report = runner.validate(url, "release", docs_dir=docs_dir, release_schema=c.schema)
+    except BaseException:
+        with psycopg.connect(url, autocommit=True) as conn:
+            releases.discard(conn, c)
+        raise
     with psycopg.connect(url, autocommit=True) as conn:
         if report.failed_critical:
             releases.discard(conn, c)
             return ReleaseOutcome(c, report, published=False)
-        releases.publish(conn, c)
+        try:
+            releases.publish(conn, c)
+        except BaseException:
+            releases.discard(conn, c)
+            raise
     return ReleaseOutcome(c, report, published=True)

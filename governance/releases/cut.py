@@ -103,15 +103,17 @@ def _promoted_night(conn: psycopg.Connection) -> tuple[date | None, datetime | N
     return (row[0], row[1]) if row else (None, None)
 
 
-def _copy_comments(conn: psycopg.Connection, source: str, target: str, name: str) -> None:
+def _copy_comments(
+    conn: psycopg.Connection, source: str, target: str, name: str, kind: str = "table"
+) -> None:
     """The dbt docs persisted on the build view become the release table's COMMENTs."""
     table_comment = conn.execute(
         "select obj_description(to_regclass(%s), 'pg_class')", (f'"{source}"."{name}"',)
     ).fetchone()[0]
     if table_comment:
         conn.execute(
-            sql.SQL("comment on table {} is {}").format(
-                sql.Identifier(target, name), sql.Literal(table_comment)
+            sql.SQL("comment on {} {} is {}").format(
+                sql.SQL(kind), sql.Identifier(target, name), sql.Literal(table_comment)
             )
         )
     cols = conn.execute(
@@ -145,10 +147,11 @@ def cut(conn: psycopg.Connection, version: int | None = None) -> Cut:
             )
         version = version or next_version(conn)
         schema = schema_of(version)
-        if conn.execute(
-            "select 1 from information_schema.schemata where schema_name = %s", (schema,)
-        ).fetchone():
-            raise RuntimeError(f"{schema} already exists: a release is never overwritten")
+        if version in published_versions(conn):
+            raise RuntimeError(f"{schema} is published: a release is never overwritten")
+        # A schema of that name without a catalogue row is a cut that was never published
+        # (its checks failed or the process died before publishing): nobody can read it.
+        conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
         conn.execute("begin isolation level repeatable read")
         try:
             # Locks before the first snapshot-taking statement: the snapshot then sees the
@@ -247,7 +250,7 @@ def _point_latest(conn: psycopg.Connection, schema: str, tables: list[str]) -> N
                 sql.Identifier(LATEST_SCHEMA, t), sql.Identifier(schema, t)
             )
         )
-        _copy_comments(conn, schema, LATEST_SCHEMA, t)
+        _copy_comments(conn, schema, LATEST_SCHEMA, t, kind="view")
         conn.execute(
             sql.SQL("grant select on {} to {}").format(
                 sql.Identifier(LATEST_SCHEMA, t), sql.Identifier(RESEARCHER)
