@@ -24,13 +24,18 @@ from datetime import date, datetime
 import psycopg
 from psycopg import sql
 
+from governance.disclosure import suppress_count
 from governance.releases.ids import assign_ids
+from warehouse.roles import RESEARCHER, secure_reporting_table
 
 log = logging.getLogger(__name__)
 
 BUILD_SCHEMA = "release_build"
 LATEST_SCHEMA = "release_latest"
-RESEARCHER = "gwh_researcher"
+
+#: The dashboard's pipeline section shows the newest release from this reporting table,
+#: written by `publish` (dbt's reporting layer is built before a night's release is cut).
+DASHBOARD_TABLE = "rpt_dashboard_latest_release"
 LOCK = "gwh release"
 
 #: LabKey SQL functions that published queries call, as PostgreSQL functions of the same
@@ -266,6 +271,27 @@ def _point_latest(conn: psycopg.Connection, schema: str, tables: list[str]) -> N
     )
 
 
+def _show_on_dashboard(conn: psycopg.Connection, c: Cut) -> None:
+    """One row for the dashboard: which release is newest, from which night (counts under
+    the disclosure rule like every reporting figure)."""
+    ident = sql.Identifier("reporting", DASHBOARD_TABLE)
+    conn.execute(
+        sql.SQL(
+            "create table if not exists {} (version integer, schema_name text, night_of date, "
+            "cut_at timestamptz, participants integer, tables integer)"
+        ).format(ident)
+    )
+    conn.execute(sql.SQL("truncate {}").format(ident))
+    conn.execute(
+        sql.SQL(
+            "insert into {} select version, schema_name, night_of, cut_at, %s, %s "
+            "from release_admin.releases where version = %s"
+        ).format(ident),
+        (suppress_count(c.participants), len(c.tables), c.version),
+    )
+    secure_reporting_table(conn, "reporting", DASHBOARD_TABLE)
+
+
 def publish(conn: psycopg.Connection, c: Cut) -> None:
     """Grant the cut to researchers, catalogue it with its notes, make it the latest."""
     from governance.releases.catalogue import write_notes
@@ -323,4 +349,5 @@ def publish(conn: psycopg.Connection, c: Cut) -> None:
             )
         write_notes(conn, c.version)
         _point_latest(conn, c.schema, tables)
+        _show_on_dashboard(conn, c)
     log.info("published %s (%d bytes)", c.schema, size)
