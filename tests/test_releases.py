@@ -465,3 +465,11 @@ def test_withdrawal_removes_the_participant_from_every_release(programme: Progra
         (who,),
     )
     assert "release_v1.participant" in audit[0] and "release_v2.participant" in audit[0]
+
+
+def test_a_released_night_is_not_cut_again(programme: Programme) -> None:
+    from orchestration.releases import release_due
+
+    for manual, every in ((True, 0), (False, 1)):
+        due = release_due(programme.url, manual=manual, every_days=every)
+        assert not due.due and "already in release 2" in due.reason

@@ -22,7 +22,8 @@ select
     null::text as study_abbreviation,
     tumour.sequencing_delivery_date as tumour_delivery_date,
     germline.sequencing_delivery_date as germline_delivery_date,
-    tumour.file_path as somatic_small_variants_vcf_path,
+    'genomes/' || tumour.sequencing_delivery_date::text || '/' || tumour.released_file_name
+        as somatic_small_variants_vcf_path,
     tumour.transitions + tumour.transversions as somatic_snv_count,
     tumour.indel_count as somatic_indel_count,
     tumour.ts_tv as somatic_ts_tv,

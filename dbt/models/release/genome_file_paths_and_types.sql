@@ -13,8 +13,8 @@ select
         when is_rare_disease then 'rare disease germline'
         else 'cancer germline'
     end as type,
-    file_path,
-    file_name as filename,
+    'genomes/' || sequencing_delivery_date::text || '/' || released_file_name as file_path,
+    released_file_name as filename,
     'Variations'::text as file_type,
     case when sample_type = 'tumour' then 'Somatic VCF' else 'Standard VCF' end
         as file_sub_type,

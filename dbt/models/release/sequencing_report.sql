@@ -10,5 +10,5 @@ select
     null::text as lab_sample_id,
     'GRCh38'::text as genome_build,
     sequencing_delivery_date as delivery_date,
-    file_path as path
+    'genomes/' || sequencing_delivery_date::text || '/' || released_file_name as path
 from samples
