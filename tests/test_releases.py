@@ -118,7 +118,7 @@ def _consented(landing: Path, by: str, withdrawn_by: str) -> set[str]:
     )
 
 
-def _rows(url: str, query: str, params: tuple = ()) -> list[tuple]:
+def _rows(url: str, query: str, params: tuple | None = None) -> list[tuple]:
     with psycopg.connect(url) as conn:
         return conn.execute(query, params).fetchall()
 
