@@ -127,7 +127,8 @@ def test_genomes_are_a_mapped_task(nightly) -> None:
 
 def test_every_dbt_model_and_its_tests_are_visible_tasks(nightly) -> None:
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
-    nodes = manifest["nodes"].values()
+    # the release layer is built by gwh_release when it cuts a release, not every night
+    nodes = [n for n in manifest["nodes"].values() if not n["path"].startswith("release/")]
     models = {n["name"] for n in nodes if n["resource_type"] == "model"}
     tested = {
         manifest["nodes"][dep]["name"]
