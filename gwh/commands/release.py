@@ -18,11 +18,15 @@ from warehouse import db
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from quality.releases import create_release
+    from quality.releases import UnpromotedNight, create_release
 
     console = make_console()
     url = args.url or db.warehouse_url()
-    outcome = create_release(url)
+    try:
+        outcome = create_release(url)
+    except UnpromotedNight as e:
+        console.print(f"[red]no release cut[/red]: {e}")
+        return 1
     c = outcome.cut
     if not outcome.published:
         console.print(f"[red]release {c.version} NOT published[/red]: critical checks failed")

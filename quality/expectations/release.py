@@ -18,7 +18,9 @@ from quality.expectations.spec import AssetSuite, rows
 #: code such as RR8 is not one), a 64-hex keyed-hash
 #: pseudonym, a warehouse family id (FAM + digits).
 IDENTIFIER_SHAPES = {
-    "nhs_number": "COL ~ '(^|[^0-9])[0-9][0-9][0-9] ?[0-9][0-9][0-9] ?[0-9][0-9][0-9][0-9]([^0-9]|$)'",
+    "nhs_number": (
+        "COL ~ '(^|[^0-9])[0-9][0-9][0-9] ?[0-9][0-9][0-9] ?[0-9][0-9][0-9][0-9]([^0-9]|$)'"
+    ),
     "referral_id": "(length(COL) >= 8 and COL ~ '^RR[0-9]+$')",
     "pseudonym": "(length(COL) = 64 and COL ~ '^[0-9a-f]+$')",
     "family_id": "COL ~ '^FAM[0-9]+$'",
