@@ -473,3 +473,24 @@ def test_a_released_night_is_not_cut_again(programme: Programme) -> None:
     for manual, every in ((True, 0), (False, 1)):
         due = release_due(programme.url, manual=manual, every_days=every)
         assert not due.due and "already in release 2" in due.reason
+
+
+def test_no_release_of_marts_whose_night_failed_its_checks(programme: Programme) -> None:
+    from quality.releases import UnpromotedNight
+
+    with psycopg.connect(programme.url) as conn:
+        conn.execute(
+            "insert into dq.checkpoint_runs (run_id, stage, started_at, finished_at, "
+            "expectations, failed_critical, failed_warning, success) "
+            "values ('failed-night', 'marts', now(), now(), 1, 1, 0, false)"
+        )
+    try:
+        with pytest.raises(UnpromotedNight, match="not promoted"):
+            create_release(programme.url, build_views=False)
+        assert not _rows(
+            programme.url,
+            "select 1 from information_schema.schemata where schema_name = 'release_v3'",
+        )
+    finally:
+        with psycopg.connect(programme.url) as conn:
+            conn.execute("delete from dq.checkpoint_runs where run_id = 'failed-night'")
