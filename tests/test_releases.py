@@ -494,3 +494,44 @@ def test_no_release_of_marts_whose_night_failed_its_checks(programme: Programme)
     finally:
         with psycopg.connect(programme.url) as conn:
             conn.execute("delete from dq.checkpoint_runs where run_id = 'failed-night'")
+
+
+def test_a_cut_failing_a_critical_check_is_not_published(programme: Programme) -> None:
+    """An identifier-shaped value reaching the release (here a referral id planted in a
+    mart) fails the release suite: nothing is published and release_latest stays v2."""
+    with psycopg.connect(programme.url) as conn:
+        (rid, disease) = conn.execute(
+            "select referral_id, specific_disease from marts.dim_participant "
+            "order by referral_id limit 1"
+        ).fetchone()
+        conn.execute(
+            "update marts.dim_participant set specific_disease = referral_id "
+            "where referral_id = %s",
+            (rid,),
+        )
+    try:
+        outcome = create_release(programme.url, build_views=False)
+        assert not outcome.published
+        assert any(
+            o.check_id.endswith("no_identifier_shaped_values")
+            for o in outcome.report.failed_critical
+        )
+        assert [r["version"] for r in _rows_dict(programme.url)] == [1, 2]
+        assert not _rows(
+            programme.url,
+            "select 1 from information_schema.schemata where schema_name = 'release_v3'",
+        )
+        (n,) = _as_researcher(programme.url, "select count(*) from participant")[0]
+        (n2,) = _rows(programme.url, "select count(*) from release_v2.participant")[0]
+        assert n == n2
+    finally:
+        with psycopg.connect(programme.url) as conn:
+            conn.execute(
+                "update marts.dim_participant set specific_disease = %s where referral_id = %s",
+                (disease, rid),
+            )
+
+
+def _rows_dict(url: str) -> list[dict]:
+    with psycopg.connect(url) as conn:
+        return catalogue.releases(conn)
