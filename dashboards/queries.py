@@ -546,6 +546,35 @@ class PipelineStatus:
     reporting_built_at: datetime | None
 
 
+@dataclass(frozen=True)
+class LatestRelease:
+    """The newest research data release (written when a release is published)."""
+
+    version: int
+    schema_name: str
+    night_of: date | None
+    cut_at: datetime | None
+    participants: int | None
+
+
+def latest_release(conn: psycopg.Connection) -> LatestRelease | None:
+    """The row of rpt_dashboard_latest_release (None before the first release)."""
+    if not readable(conn, "rpt_dashboard_latest_release"):
+        return None
+    df = _frame(conn, "select * from reporting.rpt_dashboard_latest_release")
+    assert_controlled(df, ["participants"], "rpt_dashboard_latest_release")
+    if df.empty:
+        return None
+    row = df.iloc[0]
+    return LatestRelease(
+        version=int(row["version"]),
+        schema_name=str(row["schema_name"]),
+        night_of=None if is_missing(row["night_of"]) else row["night_of"],
+        cut_at=None if is_missing(row["cut_at"]) else row["cut_at"],
+        participants=None if is_missing(row["participants"]) else int(row["participants"]),
+    )
+
+
 def pipeline_status(conn: psycopg.Connection) -> PipelineStatus | None:
     """The single row of rpt_dashboard_pipeline_status (None before the first night)."""
     df = _frame(conn, "select * from reporting.rpt_dashboard_pipeline_status")

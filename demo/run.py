@@ -37,6 +37,14 @@ from warehouse.config import DEMO_DATABASE, PROJECT_ROOT, state_dir
 
 NIGHTLY = "gwh_nightly"
 REANALYSIS = "gwh_reanalysis"
+RELEASE = "gwh_release"
+#: The example a researcher would run first on the release the demo cuts (LabKey SQL as the
+#: programme's documentation writes it: year() and curdate() are release functions).
+EXAMPLE_QUERY = (
+    "SET search_path = release_latest;\n"
+    "SELECT programme, count(*) AS participants, "
+    "min(year(curdate()) - year_of_birth) AS youngest_age FROM participant GROUP BY programme;"
+)
 
 
 @dataclass
@@ -515,6 +523,40 @@ def run_demo(
             if not ok:
                 raise RuntimeError(f"{REANALYSIS} after {night} failed: see {rlog}")
 
+    # A research data release of the last night (by hand, as a data manager would cut it).
+    t0 = time.monotonic()
+    rlog = logs / f"{RELEASE}.log"
+    with console.status(f"{RELEASE}: cutting a release of the night of {night_list[-1]}"):
+        # `dags test` runs are not marked manual in every Airflow version: a cadence of one
+        # day makes the release due either way (the night is promoted and not yet released).
+        ok = run_dag({**env, "AIRFLOW_VAR_GWH_RELEASE_EVERY_DAYS": "1"}, RELEASE, None, rlog)
+    seconds["release"] = time.monotonic() - t0
+    if not ok:
+        raise RuntimeError(f"{RELEASE} failed: see {rlog}")
+
     result = DemoResult(night_list, seconds, ground_truth_checks(url, demo_dir))
     render_summary(result, url, demo_dir, console)
+    render_release(url, console)
     return result
+
+
+def render_release(url: str, console) -> None:
+    """Where the release is and one example query a researcher can paste, with its answer."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "select version, schema_name, night_of, participants from release_admin.releases "
+            "order by version desc limit 1"
+        ).fetchone()
+        if row is None:
+            console.print("research release: none published")
+            return
+        conn.execute("set search_path = release_latest")
+        answer = conn.execute(EXAMPLE_QUERY.split(";", 1)[1]).fetchall()
+    version, schema, night, participants = row
+    console.print(
+        f"research release {version}: schema [bold]{schema}[/bold] (views in release_latest), "
+        f"night of {night}, {participants} participants; read as role gwh_researcher; "
+        f"`gwh release notes {version}` for its notes"
+    )
+    console.print(f"example query (psql {_redacted(url)}):\n{EXAMPLE_QUERY}")
+    console.print("  " + "; ".join(f"{p}: {n} participants, youngest {a}" for p, n, a in answer))

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "gwh.commands.simulate",
     "gwh.commands.withdraw",
     "gwh.commands.dq",
+    "gwh.commands.release",
 ]
 
 

@@ -31,3 +31,5 @@ REPORTING = warehouse_asset("reporting", "rpt_tier_distribution")
 WITHDRAWALS = warehouse_asset("audit", "withdrawals")
 #: Published by the reanalysis DAG: the per-GMC lists of newly Tier 1/2 variants.
 REANALYSIS = Asset(name="gwh.outbox.reanalysis", uri="file:///gwh/outbox/reanalysis")
+#: Published by the release DAG: the newest research data release (release_latest).
+RELEASES = warehouse_asset("release_latest", "participant")

@@ -67,7 +67,9 @@ def dbt_task_group(group_id: str = "dbt"):
             test_behavior=TestBehavior.AFTER_EACH,
             emit_datasets=False,
             # The dashboard exposure documents a consumer for dbt docs; it builds nothing.
-            exclude=["resource_type:exposure"],
+            # The release layer is built by the gwh_release DAG when it cuts a release, not
+            # every night.
+            exclude=["resource_type:exposure", "path:models/release"],
         ),
         operator_args={"pool": WRITERS_POOL},
     )

@@ -43,6 +43,9 @@ from warehouse.config import state_dir
 log = logging.getLogger(__name__)
 
 STAGES = ("raw", "genomics", "marts")
+#: Every suite: the nightly stages, and `release`, run on a cut research release before it
+#: is published (governance.releases).
+SUITES = (*STAGES, "release")
 SAMPLE_LIMIT = 20
 DATASOURCE = "warehouse"
 DOCS_SITE = "gwh_data_docs"
@@ -155,16 +158,40 @@ def suite_module(stage: str):
     """The suite module `expectations.<stage>` (suites as code, installed with the package)."""
     import importlib
 
-    if stage not in STAGES:
-        raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
+    if stage not in SUITES:
+        raise ValueError(f"stage must be one of {SUITES}, got {stage!r}")
     return importlib.import_module(f"quality.expectations.{stage}")
 
 
-def build_suites(stage: str, conn: psycopg.Connection) -> list:
-    """The AssetSuites of one stage (the marts suite reads reporting_build's columns)."""
+def _release_columns(conn: psycopg.Connection, schema: str) -> dict[str, list[str]]:
+    """Every column of a release's tables, and under "<table>:text" its text columns."""
+    rows = conn.execute(
+        "select table_name, column_name, data_type from information_schema.columns "
+        "where table_schema = %s order by table_name, ordinal_position",
+        (schema,),
+    ).fetchall()
+    out: dict[str, list[str]] = {}
+    for t, c, data_type in rows:
+        out.setdefault(t, []).append(c)
+        if data_type == "text":
+            out.setdefault(f"{t}:text", []).append(c)
+    return out
+
+
+def build_suites(stage: str, conn: psycopg.Connection, release_schema: str | None = None) -> list:
+    """The AssetSuites of one stage (the marts suite reads reporting_build's columns; the
+    release suite the cut schema's)."""
     module = suite_module(stage)
     if stage == "marts":
         return module.build(_reporting_integer_columns(conn))
+    if stage == "release":
+        if release_schema is None:
+            raise ValueError("the release suite needs the schema of the cut to check")
+        columns = _release_columns(conn, release_schema)
+        tables = {t: cols for t, cols in columns.items() if ":" not in t}
+        return module.build(
+            release_schema, {**tables, **{t: cols for t, cols in columns.items() if ":" in t}}
+        )
     return module.build()
 
 
@@ -445,11 +472,18 @@ def default_docs_dir() -> Path:
 
 
 def validate(
-    url: str, stage: str, run_id: str | None = None, docs_dir: Path | None = None
+    url: str,
+    stage: str,
+    run_id: str | None = None,
+    docs_dir: Path | None = None,
+    release_schema: str | None = None,
 ) -> DqReport:
-    """Run one stage's checkpoint and store its results, without raising on failures."""
-    if stage not in STAGES:
-        raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
+    """Run one stage's checkpoint and store its results, without raising on failures.
+
+    `release_schema` names the cut a `release` run checks (that suite is not part of the
+    nightly stages: it runs when a release is cut, before it is published)."""
+    if stage not in SUITES:
+        raise ValueError(f"stage must be one of {SUITES}, got {stage!r}")
     run_id = run_id or new_run_id()
     docs_site = Path(docs_dir or default_docs_dir()) / stage
     docs_site.mkdir(parents=True, exist_ok=True)
@@ -459,7 +493,7 @@ def validate(
         # One run of a stage at a time: runs share the dq.asset_* view names.
         conn.execute("select pg_advisory_lock(hashtext(%s))", (f"gwh dq {stage}",))
         _quiet_gx()  # before the suites import GX
-        suites = build_suites(stage, conn)
+        suites = build_suites(stage, conn, release_schema)
         relations = _materialise_query_assets(conn, suites)
         try:
             missing = {

@@ -61,7 +61,7 @@ def reanalysis(bag):
 def test_dags_import_without_errors_or_warnings(bag) -> None:
     assert bag.import_errors == {}
     assert bag.captured_warnings == {}
-    assert set(bag.dag_ids) == {"gwh_nightly", "gwh_reanalysis"}
+    assert set(bag.dag_ids) == {"gwh_nightly", "gwh_reanalysis", "gwh_release"}
 
 
 def test_dagbag_parses_in_under_two_seconds(parsed) -> None:
@@ -86,7 +86,7 @@ def test_parsing_does_no_database_or_landing_io(monkeypatch) -> None:
     monkeypatch.setenv("WAREHOUSE_URL", "postgresql://nobody@192.0.2.1:1/none")
     bag, _ = _load_dagbag()
     assert bag.import_errors == {}
-    assert set(bag.dag_ids) == {"gwh_nightly", "gwh_reanalysis"}
+    assert set(bag.dag_ids) == {"gwh_nightly", "gwh_reanalysis", "gwh_release"}
 
 
 def _downstream_closure(dag, task_id: str) -> set[str]:
@@ -127,7 +127,8 @@ def test_genomes_are_a_mapped_task(nightly) -> None:
 
 def test_every_dbt_model_and_its_tests_are_visible_tasks(nightly) -> None:
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
-    nodes = manifest["nodes"].values()
+    # the release layer is built by gwh_release when it cuts a release, not every night
+    nodes = [n for n in manifest["nodes"].values() if not n["path"].startswith("release/")]
     models = {n["name"] for n in nodes if n["resource_type"] == "model"}
     tested = {
         manifest["nodes"][dep]["name"]
@@ -181,6 +182,18 @@ def test_assets_link_the_nightly_to_the_reanalysis(nightly, reanalysis) -> None:
     # Asset URIs follow the postgres scheme: host:port/database/schema/table
     assert RAW_PANELAPP.uri.startswith("postgres://")
     assert len(RAW_PANELAPP.uri.split("://", 1)[1].split("/")) == 4
+
+
+def test_release_runs_after_a_promoted_night_or_by_hand(bag, nightly) -> None:
+    """gwh_release is scheduled on the reporting Asset only the nightly promotion emits, and
+    its cut runs only after the task that decides a release is due."""
+    from orchestration.assets import RELEASES, REPORTING
+
+    release = bag.dags["gwh_release"]
+    assert REPORTING in nightly.get_task("promote_reporting").outlets
+    assert list(release.timetable.asset_condition.objects) == [REPORTING]
+    assert release.get_task("cut_release").upstream_task_ids == {"release_due"}
+    assert RELEASES in release.get_task("cut_release").outlets
 
 
 def test_failure_callback_logs_one_clear_line(caplog) -> None:

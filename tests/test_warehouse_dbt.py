@@ -178,8 +178,12 @@ def test_every_model_documents_exactly_the_columns_it_builds(
     to the docs, or documented but gone, fails here."""
     run_dbt(["parse", "--quiet"], warehouse.url, target_path=tmp_path)
     manifest = json.loads((tmp_path / "manifest.json").read_text())
+    # ephemeral models are CTEs inside the models that use them, never a relation
     nodes = [
-        n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "snapshot", "seed")
+        n
+        for n in manifest["nodes"].values()
+        if n["resource_type"] in ("model", "snapshot", "seed")
+        and n["config"].get("materialized") != "ephemeral"
     ]
     assert len(nodes) > 60
     mismatched = {}

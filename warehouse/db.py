@@ -38,6 +38,9 @@ SCHEMAS: dict[str, str] = {
     "reporting": "disclosure-controlled tables read by dashboards (promoted after DQ passes)",
     "dq": "data-quality validation results",
     "audit": "audit trail (consent withdrawals, administrative actions)",
+    "release_admin": "research releases: the id maps and the catalogue; release builder only",
+    "release_build": "research release views as dbt builds them, before a cut",
+    "release_latest": "views on the newest published research release",
 }
 
 

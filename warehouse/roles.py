@@ -16,6 +16,8 @@ LOADER = "gwh_loader"
 TRANSFORMER = "gwh_transformer"
 ANALYST = "gwh_analyst"
 REPORTING = "gwh_reporting"
+#: Reads the published research releases only (warehouse/sql/100_releases.sql).
+RESEARCHER = "gwh_researcher"
 
 #: The 13 Genomic Medicine Centre codes of domain.md.
 GMC_CODES: tuple[str, ...] = (
@@ -31,7 +33,7 @@ def gmc_role(code: str) -> str:
 
 
 GMC_ROLES: tuple[str, ...] = tuple(gmc_role(c) for c in GMC_CODES)
-ALL_ROLES: tuple[str, ...] = (LOADER, TRANSFORMER, ANALYST, REPORTING, *GMC_ROLES)
+ALL_ROLES: tuple[str, ...] = (LOADER, TRANSFORMER, ANALYST, REPORTING, RESEARCHER, *GMC_ROLES)
 
 
 def has_gmc_code(conn: psycopg.Connection, schema: str, table: str) -> bool:

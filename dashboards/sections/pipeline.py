@@ -1,4 +1,5 @@
-"""Pipeline status: which night the dashboard shows, and how fresh each feed is.
+"""Pipeline status: which night the dashboard shows, how fresh each feed is, and the
+newest research data release.
 
 The last successful (published) night with its load totals, and each feed's latest delivery
 and how far it lags that night. Programme-wide: GMC viewers see a note instead, and the
@@ -24,6 +25,7 @@ def render(conn: psycopg.Connection, filters: Filters) -> list[Component]:
         return [programme_only("pipeline status")]
     status = q.pipeline_status(conn)
     fresh = q.feed_freshness(conn)
+    release = q.latest_release(conn)
     if status is None:
         return [empty_note("No night has been published yet.")]
     kpis = html.Div(
@@ -41,6 +43,17 @@ def render(conn: psycopg.Connection, filters: Filters) -> list[Component]:
                 q.show_count(status.rows_delivered_last_night),
                 f"{q.show_count(status.rows_quarantined_last_night)} quarantined",
                 "kpi-rows",
+            ),
+            kpi(
+                "Latest research release",
+                f"v{release.version}" if release else "none",
+                (
+                    f"{release.schema_name}, night of {show_when(release.night_of)}; "
+                    f"{q.show_count(release.participants)} participants"
+                )
+                if release
+                else "no release cut yet",
+                "kpi-release",
             ),
         ],
         className="kpis",

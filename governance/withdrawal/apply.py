@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 
+from governance.releases.consent import remove_from_releases
 from governance.withdrawal.database import (
     redact_ledger,
     remove_from_dbt_tables,
@@ -83,6 +84,10 @@ def apply_withdrawal(
         redact_ledger(conn, subject, outcome.removed)
         remove_from_dbt_tables(conn, subject, outcome.removed)
         scrub_dq_results(conn, subject, outcome.removed)
+        # Every research release still held, each amended with a counts-only log row.
+        outcome.removed.update(
+            remove_from_releases(conn, subject.referral_ids, subject.proband_families)
+        )
         # Landing last: if it fails, the transaction rolls back and the next run retries
         # (cutting lines that are already gone is a no-op).
         outcome.landing_files = clean_landing(conn, landing, subject, pseudonymiser, files)

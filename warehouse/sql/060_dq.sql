@@ -8,7 +8,7 @@
 
 create table if not exists dq.checkpoint_runs (
     run_id          text not null,
-    stage           text not null check (stage in ('raw', 'genomics', 'marts')),
+    stage           text not null check (stage in ('raw', 'genomics', 'marts', 'release')),
     started_at      timestamptz not null,
     finished_at     timestamptz not null,
     expectations    integer not null,
@@ -22,7 +22,7 @@ create table if not exists dq.checkpoint_runs (
 create table if not exists dq.validation_results (
     result_id         bigserial primary key,
     run_id            text not null,
-    stage             text not null check (stage in ('raw', 'genomics', 'marts')),
+    stage             text not null check (stage in ('raw', 'genomics', 'marts', 'release')),
     suite             text not null,          -- GX suite: <stage>.<asset>
     asset             text not null,          -- table, or the name of the query asset
     expectation       text not null,          -- stable check id (expectations/*.py)

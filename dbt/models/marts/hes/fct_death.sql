@@ -20,6 +20,15 @@ select
     deaths.date_of_death,
     deaths.date_of_registration,
     deaths.underlying_cause_code,
+    {%- for i in range(1, 16) %}
+        deaths.multiple_cause_{{ '%02d' % i }},
+    {%- endfor %}
+    nullif(concat_ws(
+        '|',
+        {%- for i in range(1, 16) %}
+            deaths.multiple_cause_{{ '%02d' % i }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    ), '') as multiple_cause_all,
     icd.description as underlying_cause_description,
     icd.chapter as underlying_cause_chapter
 from deaths
