@@ -91,8 +91,9 @@ fuzz: setup
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_fuzz.py -q -p no:logging
 
 lint: setup
-	$(BIN)/ruff check loaders dags tests bench dashboards
-	$(BIN)/ruff format --check loaders dags tests bench dashboards
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	cd dbt && ../$(BIN)/sqlfluff lint models macros tests snapshots
 	$(BIN)/sqlfluff lint warehouse/sql
 
