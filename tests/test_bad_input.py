@@ -13,9 +13,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from support.feedspec import APC_COLS, DEATH_COLS, Landing, build_landing
+from support.sql import q
 
 from gwh.cli import main as gwh
 from loaders.ingest import load_landing
@@ -36,11 +36,6 @@ def url(pg_server: db.ServerChoice) -> Iterator[str]:
 @pytest.fixture
 def land(tmp_path: Path) -> Landing:
     return build_landing(tmp_path / "landing")
-
-
-def q(url: str, sql: str, params: tuple = ()) -> list[tuple]:
-    with psycopg.connect(url) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 def row_reasons(url: str, path: str) -> list[tuple[int, str]]:

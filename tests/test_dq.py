@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support.sql import q
 
 from loaders.genomes import process_delivery
 from loaders.ingest import load_landing
@@ -27,11 +28,6 @@ from warehouse.dbt_runner import run_dbt
 pytestmark = pytest.mark.e2e
 
 KEY = os.environ["GWH_PSEUDONYM_KEY"]
-
-
-def q(url: str, sql: str, params: tuple = ()) -> list[tuple]:
-    with psycopg.connect(url) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 def _load(url: str, tmp: Path, seed: int, defects: float) -> None:

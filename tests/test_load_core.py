@@ -25,6 +25,7 @@ from support.feedspec import (
     build_landing,
     sha256,
 )
+from support.sql import q
 
 from loaders.genomes import pending_genomes, process_genomes
 from loaders.ingest import load_landing
@@ -53,11 +54,6 @@ def url(pg_server: db.ServerChoice) -> Iterator[str]:
 @pytest.fixture
 def land(tmp_path: Path) -> Landing:
     return build_landing(tmp_path / "landing")
-
-
-def q(url: str, sql: str, params: tuple = ()) -> list[tuple]:
-    with psycopg.connect(url) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 def counts(url: str) -> dict[str, int]:

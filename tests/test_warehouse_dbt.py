@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support.sql import q
 from support.warehouse_build import BuiltWarehouse, build, load_and_tier, simulate
 
 from quality.expectations.marts import is_published_count
@@ -47,11 +48,6 @@ def warehouse(
         db.drop_database(url)
 
 
-def _rows(url: str, query: str, params: tuple = ()) -> list[tuple]:
-    with psycopg.connect(url) as conn:
-        return conn.execute(query, params).fetchall()
-
-
 def _delivered_csv(landing: Path, pattern: str) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for path in sorted(landing.glob(pattern)):
@@ -70,9 +66,7 @@ def _withdrawn_no_further_use(landing: Path) -> set[str]:
 
 def test_participants_per_gmc_equal_ground_truth(warehouse: BuiltWarehouse) -> None:
     expected = {g: f["active"] for g, f in warehouse.cohort()["participants_per_gmc"].items()}
-    got = dict(
-        _rows(warehouse.url, "select gmc_code, count(*) from marts.dim_participant group by 1")
-    )
+    got = dict(q(warehouse.url, "select gmc_code, count(*) from marts.dim_participant group by 1"))
     assert {g: got.get(g, 0) for g in expected} == expected
     assert set(got) <= set(expected)
 
@@ -87,7 +81,7 @@ def test_families_solved_equal_ground_truth(warehouse: BuiltWarehouse) -> None:
         if r["case_solved"] == "yes" and r["referral_id"] in withdrawn
     }
     expected = warehouse.cohort()["families_solved"] - len(solved_withdrawn)
-    (got,) = _rows(warehouse.url, "select count(*) from marts.fct_case_outcome where is_solved")[0]
+    (got,) = q(warehouse.url, "select count(*) from marts.fct_case_outcome where is_solved")[0]
     assert got == expected
 
 
@@ -120,7 +114,7 @@ def test_planted_variants_tiered_as_ground_truth(warehouse: BuiltWarehouse) -> N
     assert any(t in (1, 2) for t in expected.values()), "simulation planted no Tier 1/2 variant"
     got = {
         (f, c, p, r, a): t
-        for f, c, p, r, a, t in _rows(
+        for f, c, p, r, a, t in q(
             warehouse.url,
             "select family_id, chrom, pos, ref, alt, tier from marts.fct_tiered_variant",
         )
@@ -142,7 +136,7 @@ def test_admissions_before_and_after_result_equal_ground_truth(
         for rid, fig in warehouse.cohort()["admissions"].items()
         if rid not in withdrawn
     }
-    rows = _rows(
+    rows = q(
         warehouse.url,
         "select referral_id, "
         "sum(admissions) filter (where window_name = 'all_before'), "
@@ -154,7 +148,7 @@ def test_admissions_before_and_after_result_equal_ground_truth(
 
 
 def test_no_reporting_count_between_one_and_seven(warehouse: BuiltWarehouse) -> None:
-    columns = _rows(
+    columns = q(
         warehouse.url,
         "select table_name, column_name from information_schema.columns "
         "where table_schema = 'reporting' and data_type in ('integer', 'bigint', 'smallint')",
@@ -222,7 +216,7 @@ def _checksum(url: str, table: str, *, portable: bool = False) -> str:
     schema, name = table.split(".")
     columns = [
         r[0]
-        for r in _rows(
+        for r in q(
             url,
             "select column_name from information_schema.columns"
             " where table_schema = %s and table_name = %s order by ordinal_position",
@@ -231,7 +225,7 @@ def _checksum(url: str, table: str, *, portable: bool = False) -> str:
         if not (portable and r[0].endswith("ledger_file_id"))
     ]
     listed = ", ".join(f'"{c}"' for c in columns)
-    rows = _rows(url, f"select row({listed})::text as r from {table} order by 1")
+    rows = q(url, f"select row({listed})::text as r from {table} order by 1")
     return hashlib.sha256("\n".join(r[0] for r in rows).encode()).hexdigest()
 
 
